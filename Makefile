@@ -1,0 +1,47 @@
+# The two commands a new user needs are `make demo` and `make test`; each builds .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test test-integration lint typecheck bench stack-up stack-down clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when the dependency list changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/otel-agents demo $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src/otel_agents
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q -m "not integration and not docker and not slow and not phoenix"
+
+# Slower checks against real third-party servers: Arize Phoenix (own virtualenv) and Debian's Prometheus.
+test-integration: $(STAMP)
+	bash tests/integration/setup.sh
+	$(BIN)/python -m pytest -q -m "integration or slow or phoenix"
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench $(ARGS)
+
+stack-up:
+	docker compose -f deploy/docker-compose.yaml up -d --wait
+
+stack-down:
+	docker compose -f deploy/docker-compose.yaml down -v
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

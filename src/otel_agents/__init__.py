@@ -1,0 +1,1 @@
+"""otel-agents: an agent runner with OpenTelemetry-native tracing."""

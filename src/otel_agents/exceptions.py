@@ -1,0 +1,71 @@
+"""Errors raised by otel-agents. Every message names the thing at fault and what to do.
+
+```
+AgentsException                      root: catch this to catch everything below
+├── MaxTurnsExceeded                 the run used `max_turns` model calls without a final output
+├── ModelBehaviorError               the model did something the run cannot follow:
+│                                    an unknown tool, malformed tool arguments, invalid structured output,
+│                                    a broken stream
+├── UserError                        the library was used wrongly (bad agent graph, bad config value)
+├── InputGuardrailTripwireTriggered  an input guardrail's tripwire fired
+└── OutputGuardrailTripwireTriggered an output guardrail's tripwire fired
+```
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .guardrails import InputGuardrailResult, OutputGuardrailResult
+
+
+class AgentsException(Exception):
+    """Root of every otel-agents error.
+
+    Attributes:
+        run_data: What the run had produced when it failed (items, responses, last agent), when
+            the error ended a run; None otherwise.
+    """
+
+    run_data: Any = None
+
+
+class MaxTurnsExceeded(AgentsException):
+    """The run reached `max_turns` without a final output."""
+
+
+class ModelBehaviorError(AgentsException):
+    """The model produced something the run cannot follow (unknown tool, malformed arguments, ...)."""
+
+
+class UserError(AgentsException):
+    """The library was used in a way it does not support; the message says how to fix it."""
+
+
+class InputGuardrailTripwireTriggered(AgentsException):
+    """An input guardrail's tripwire fired; the run stopped before (or while) the agent ran.
+
+    Attributes:
+        guardrail_result: The result of the guardrail that fired.
+    """
+
+    def __init__(self, guardrail_result: InputGuardrailResult) -> None:
+        self.guardrail_result = guardrail_result
+        super().__init__(
+            f"Input guardrail {guardrail_result.guardrail.get_name()!r} triggered its tripwire"
+        )
+
+
+class OutputGuardrailTripwireTriggered(AgentsException):
+    """An output guardrail's tripwire fired on the agent's final output.
+
+    Attributes:
+        guardrail_result: The result of the guardrail that fired.
+    """
+
+    def __init__(self, guardrail_result: OutputGuardrailResult) -> None:
+        self.guardrail_result = guardrail_result
+        super().__init__(
+            f"Output guardrail {guardrail_result.guardrail.get_name()!r} triggered its tripwire"
+        )
