@@ -1,0 +1,216 @@
+"""Built-in processors the seed mentions: a console printer and a JSONL file writer.
+
+`ConsoleSpanProcessor` prints one line per ended trace or span to a stream (stdout by default,
+looked up at write time so test capture works). `JsonlFileProcessor` writes one exported trace or
+span a line from a background thread: the callbacks only put the export on a bounded queue, so a
+slow disk never blocks a run; when the queue is full, items are dropped and counted in `dropped`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+from typing import IO, Any
+
+from .processor import TracingProcessor
+from .span_data import HandoffSpanData, SpanData
+from .spans import Span
+from .traces import Trace
+
+logger = logging.getLogger("otel_agents.tracing")
+
+
+def span_label(data: SpanData) -> str:
+    """A short human name for a span: the agent, tool, guardrail or custom name, the model, or
+    "from -> to" for a handoff."""
+    if isinstance(data, HandoffSpanData):
+        return f"{data.from_agent} -> {data.to_agent}"
+    name = getattr(data, "name", None)
+    if name is None:
+        name = getattr(data, "model", None)
+    return str(name) if name is not None else ""
+
+
+def _seconds(start_ns: int | None, end_ns: int | None) -> str:
+    if start_ns is None or end_ns is None:
+        return "?"
+    return f"{(end_ns - start_ns) / 1e9:.3f}s"
+
+
+class ConsoleSpanProcessor(TracingProcessor):
+    """Prints a line when each trace or span ends, e.g. for a quick look at a run.
+
+    Lines look like `[otel-agents] span agent "Triage" 0.012s span_... parent=span_...
+    trace=trace_...` and end with `error=Type: message` when the span failed. Span data content
+    (prompts, completions, tool arguments) is never printed.
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        """Print to `stream`; None means the `sys.stdout` of the moment of each write."""
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def _write(self, line: str) -> None:
+        stream = self._stream if self._stream is not None else sys.stdout
+        with self._lock:
+            stream.write(line + "\n")
+
+    def on_trace_start(self, trace: Trace) -> None:
+        pass
+
+    def on_span_start(self, span: Span[Any]) -> None:
+        pass
+
+    def on_trace_end(self, trace: Trace) -> None:
+        group = f" group={trace.group_id}" if trace.group_id else ""
+        duration = _seconds(trace.start_time_ns, trace.end_time_ns)
+        self._write(f'[otel-agents] trace "{trace.name}" {duration} {trace.trace_id}{group}')
+
+    def on_span_end(self, span: Span[Any]) -> None:
+        line = (
+            f'[otel-agents] span {span.span_type} "{span_label(span.span_data)}" '
+            f"{_seconds(span.start_time_ns, span.end_time_ns)} {span.span_id} "
+            f"parent={span.parent_id or '-'} trace={span.trace_id}"
+        )
+        if span.error is not None:
+            line += f" error={span.error.type or 'error'}: {span.error.message}"
+        self._write(line)
+
+    def force_flush(self) -> None:
+        stream = self._stream if self._stream is not None else sys.stdout
+        with self._lock:
+            stream.flush()
+
+
+_STOP = object()
+
+
+class JsonlFileProcessor(TracingProcessor):
+    """Appends each ended trace and span to a JSON Lines file, written by a background thread.
+
+    Each line is `Trace.export()` or `Span.export()` (an `"object"` key tells which). Values
+    JSON cannot encode are written as their `str()`. The file is opened (and created) when the
+    processor is built, so a bad path fails at once; lines are flushed to the OS whenever the
+    queue runs empty, and on `force_flush` / `shutdown`.
+
+    Attributes:
+        path: The file written to.
+        dropped: How many traces and spans were dropped because the queue was full.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], max_queue_size: int = 8192, timeout: float = 5.0
+    ) -> None:
+        """Open `path` for appending and start the writer thread.
+
+        Args:
+            path: The JSONL file; appended to if it exists.
+            max_queue_size: How many exports may wait for the writer before new ones are dropped.
+            timeout: Longest wait, in seconds, in `force_flush` and `shutdown`.
+        """
+        self.path = os.fspath(path)
+        self.dropped = 0
+        self._timeout = timeout
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in shutdown
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue_size)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._write_failed = False
+        self._thread = threading.Thread(
+            target=self._run, name="otel-agents-jsonl-writer", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+                first = self.dropped == 1
+            if first:
+                logger.warning(
+                    "JsonlFileProcessor queue full (%d items): dropping traces and spans for %s; "
+                    "see .dropped for the count",
+                    self._queue.maxsize,
+                    self.path,
+                )
+
+    def on_trace_start(self, trace: Trace) -> None:
+        pass
+
+    def on_span_start(self, span: Span[Any]) -> None:
+        pass
+
+    def on_trace_end(self, trace: Trace) -> None:
+        self._put(trace.export())
+
+    def on_span_end(self, span: Span[Any]) -> None:
+        # Exported here, not in the writer: the span's data is final now and may be reused later.
+        self._put(span.export())
+
+    def _run(self) -> None:
+        get = self._queue.get
+        while True:
+            item = get()
+            while True:
+                if item is _STOP:
+                    self._flush_file()
+                    return
+                if isinstance(item, threading.Event):  # a force_flush marker
+                    self._flush_file()
+                    item.set()
+                else:
+                    self._write(item)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._flush_file()
+
+    def _write(self, item: dict[str, Any]) -> None:
+        try:
+            self._file.write(json.dumps(item, default=str, ensure_ascii=False) + "\n")
+        except Exception:
+            if not self._write_failed:
+                self._write_failed = True
+                logger.error("JsonlFileProcessor could not write to %s", self.path, exc_info=True)
+
+    def _flush_file(self) -> None:
+        try:
+            self._file.flush()
+        except Exception:
+            if not self._write_failed:
+                self._write_failed = True
+                logger.error("JsonlFileProcessor could not flush %s", self.path, exc_info=True)
+
+    def force_flush(self) -> None:
+        """Wait (up to `timeout`) until everything queued so far is written and flushed."""
+        if self._closed or not self._thread.is_alive():
+            return
+        done = threading.Event()
+        try:
+            self._queue.put(done, timeout=self._timeout)
+        except queue.Full:
+            return
+        done.wait(self._timeout)
+
+    def shutdown(self) -> None:
+        """Write what is queued, stop the writer and close the file; later items are ignored."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):  # writer stuck: give up after the timeout
+                self._queue.put(_STOP, timeout=self._timeout)
+            self._thread.join(self._timeout)
+        if not self._thread.is_alive():
+            self._file.close()

@@ -1,0 +1,1 @@
+"""Helpers shared by tests (importable as `support` because tests/ is on sys.path)."""
