@@ -1,10 +1,10 @@
 """The contract between the runner and a model: one request in, one response (or a stream) out.
 
-Models speak the OpenAI Responses vocabulary on both sides: the input is a list of Responses input
-items (plain dicts), the output is a list of `openai.types.responses` output items, and a stream is a
-sequence of Responses stream events that ends with `response.completed`. A model for another wire
-format (Chat Completions, a scripted test model) translates into this vocabulary, so the runner and
-the stream events the user sees are the same whatever the server speaks.
+Models speak the OpenAI Responses vocabulary on both sides: the input is a list of Responses
+input items (plain dicts), the output is a list of `openai.types.responses` output items, and a
+stream is a sequence of Responses stream events that ends with `response.completed`. A model for
+another wire format (Chat Completions, a scripted test model) translates into this vocabulary, so
+the runner and the stream events the user sees are the same whatever the server speaks.
 
 Models know nothing of tracing: the runner times and records every call.
 """

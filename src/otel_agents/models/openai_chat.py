@@ -1,0 +1,210 @@
+"""`OpenAIChatCompletionsModel`: a `Model` on the Chat Completions API (`chat.completions.create`).
+
+For OpenAI and for the many OpenAI-compatible servers (vLLM, Ollama, LM Studio) that speak only
+Chat Completions. Streamed chunks are turned into the Responses API's event sequence through the
+same builder `ScriptedModel` uses, so `event.data.delta` works whichever API serves the agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+from openai import AsyncOpenAI, AsyncStream
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionChunk
+from openai.types.responses import ResponseStreamEvent
+
+from ..exceptions import ModelBehaviorError
+from ._chat_convert import chat_params, item_ids, model_response_from_completion
+from ._openai_shared import iterate_stream, server_of
+from ._responses_events import IncompleteReason, ResponseStreamBuilder, make_usage
+from .interface import Model, ModelRequest, ModelResponse
+
+__all__ = ["ChatStreamConverter", "OpenAIChatCompletionsModel"]
+
+_INCOMPLETE: dict[str, IncompleteReason] = {
+    "length": "max_output_tokens",
+    "content_filter": "content_filter",
+}
+
+
+class _ToolCall:
+    __slots__ = ("arguments", "call_id", "name", "opened")
+
+    def __init__(self) -> None:
+        self.call_id: str | None = None
+        self.name = ""
+        self.arguments: list[str] = []  # buffered until the name is known
+        self.opened = False
+
+
+class ChatStreamConverter:
+    """Turns Chat Completions chunks into Responses stream events, one chunk at a time.
+
+    Only the first choice is followed. A tool call opens (`output_item.added`) once its name is
+    known; argument pieces sent before that are buffered and flushed then.
+
+    Args:
+        model: The requested model name (used until a chunk reports one, and in messages).
+    """
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._builder: ResponseStreamBuilder | None = None
+        self._calls: dict[int, _ToolCall] = {}
+        self._open_call: int | None = None  # index of the call the builder has open
+        self._usage: CompletionUsage | None = None
+        self._finish_reason: str | None = None
+        self._emitted = False
+
+    def feed(self, chunk: ChatCompletionChunk) -> list[ResponseStreamEvent]:
+        """The events for one chunk (the first chunk also starts the response)."""
+        events: list[ResponseStreamEvent] = []
+        builder = self._builder
+        if builder is None:
+            response_id = chunk.id or "chatcmpl"
+            builder = self._builder = ResponseStreamBuilder(
+                response_id=response_id,
+                model=chunk.model or self.model,
+                new_item_id=item_ids(response_id),
+                created_at=float(chunk.created) if chunk.created else None,
+            )
+            events.extend(builder.start())
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            delta = choice.delta
+            if delta.content:
+                self._open_call = None
+                self._emitted = True
+                events.extend(builder.text_delta(delta.content))
+            if delta.refusal:
+                self._open_call = None
+                self._emitted = True
+                events.extend(builder.refusal_delta(delta.refusal))
+            for piece in delta.tool_calls or ():
+                events.extend(self._tool_call_delta(builder, piece))
+            if choice.finish_reason:
+                self._finish_reason = choice.finish_reason
+        return events
+
+    def _tool_call_delta(self, builder: ResponseStreamBuilder, piece: Any) -> list[Any]:
+        # Some servers leave out `index` for a single call; the next unseen index is right then.
+        index = piece.index if piece.index is not None else len(self._calls)
+        call = self._calls.get(index)
+        if call is None:
+            call = self._calls[index] = _ToolCall()
+        if piece.id and call.call_id is None:
+            call.call_id = piece.id
+        function = piece.function
+        if function is not None and function.name and not call.name:
+            call.name = function.name
+        arguments = (function.arguments if function is not None else None) or ""
+        if call.opened:
+            if self._open_call != index:
+                raise ModelBehaviorError(
+                    f"The Chat Completions stream of model {self.model!r} sent arguments for "
+                    f"tool call {index} after another output began; such interleaving cannot be "
+                    "replayed as Responses events: turn off streaming for this server"
+                )
+            return builder.arguments_delta(arguments) if arguments else []
+        if arguments:
+            call.arguments.append(arguments)
+        if not call.name:
+            return []
+        return self._open(builder, index, call)
+
+    def _open(self, builder: ResponseStreamBuilder, index: int, call: _ToolCall) -> list[Any]:
+        call.opened = True
+        self._open_call = index
+        self._emitted = True
+        call_id = call.call_id or f"call_{builder.response_id}_{index}"
+        events: list[Any] = builder.function_call(call_id=call_id, name=call.name)
+        if call.arguments:
+            events.extend(builder.arguments_delta("".join(call.arguments)))
+            call.arguments.clear()
+        return events
+
+    def finish(self) -> list[ResponseStreamEvent]:
+        """The closing events, ending with `response.completed`; raises if the stream was cut."""
+        builder = self._builder
+        if builder is None:
+            raise ModelBehaviorError(
+                f"The Chat Completions stream of model {self.model!r} ended before its first "
+                "chunk: the server closed the connection or does not stream; retry, or check "
+                "OPENAI_BASE_URL"
+            )
+        if self._finish_reason is None:
+            raise ModelBehaviorError(
+                f"The Chat Completions stream of model {self.model!r} ended without a "
+                "finish_reason: the server closed the stream before the reply was complete; "
+                "retry, or check the server's logs"
+            )
+        events: list[ResponseStreamEvent] = []
+        for index, call in self._calls.items():
+            if not call.opened:
+                raise ModelBehaviorError(
+                    f"Model {self.model!r} streamed tool call {index} without a function name"
+                )
+        if not self._emitted:
+            events.extend(builder.text_delta(""))  # the reply still is an (empty) message
+        usage = None
+        if self._usage is not None:
+            u = self._usage
+            usage = make_usage(
+                u.prompt_tokens or 0,
+                u.completion_tokens or 0,
+                cached_tokens=(u.prompt_tokens_details.cached_tokens or 0)
+                if u.prompt_tokens_details is not None
+                else 0,
+                reasoning_tokens=(u.completion_tokens_details.reasoning_tokens or 0)
+                if u.completion_tokens_details is not None
+                else 0,
+            )
+        events.extend(builder.finish(usage, incomplete_reason=_INCOMPLETE.get(self._finish_reason)))
+        return events
+
+
+class OpenAIChatCompletionsModel(Model):
+    """A model served through the Chat Completions API.
+
+    Args:
+        model: The model name sent to the server (e.g. "gpt-4.1-mini", "llama3.2").
+        openai_client: The client to call; it holds the API key and the base URL.
+    """
+
+    provider_name = "openai"
+
+    def __init__(self, model: str, openai_client: AsyncOpenAI) -> None:
+        self.model_name = model
+        self._client = openai_client
+        self.server_address, self.server_port = server_of(openai_client)
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        """Calls `chat.completions.create` and converts the completion."""
+        completion = await self._client.chat.completions.create(
+            **chat_params(self.model_name, request, stream=False), stream=False
+        )
+        return model_response_from_completion(completion, self.model_name)
+
+    async def stream_response(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
+        """Streams the completion as Responses events, ending with `response.completed`.
+
+        Usage is asked for with `stream_options={"include_usage": True}` unless
+        `ModelSettings.include_usage` is False.
+        """
+        stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
+            **chat_params(self.model_name, request, stream=True), stream=True
+        )
+        converter = ChatStreamConverter(self.model_name)
+        chunks = iterate_stream(stream, api="Chat Completions", model=self.model_name)
+        async with aclosing(chunks):  # closes the HTTP response however the caller stops
+            async for chunk in chunks:
+                for event in converter.feed(chunk):
+                    yield event
+        for event in converter.finish():
+            yield event
