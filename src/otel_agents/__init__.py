@@ -1,1 +1,156 @@
-"""otel-agents: an agent runner with OpenTelemetry-native tracing."""
+"""otel-agents: an agent runner with the OpenAI Agents SDK's API and OpenTelemetry-native tracing.
+
+```python
+from otel_agents import Agent, Runner
+
+agent = Agent(name="Helper", instructions="Be helpful.")
+result = Runner.run_sync(agent, "Hello")
+print(result.final_output)
+```
+
+Every run is traced; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans and metrics go to that OTLP
+endpoint under the OpenTelemetry GenAI semantic conventions.
+"""
+
+from __future__ import annotations
+
+from .agent import Agent
+from .agent_output import AgentOutputSchema
+from .exceptions import (
+    AgentsException,
+    InputGuardrailTripwireTriggered,
+    MaxTurnsExceeded,
+    ModelBehaviorError,
+    OutputGuardrailTripwireTriggered,
+    UserError,
+)
+from .guardrails import (
+    GuardrailFunctionOutput,
+    InputGuardrail,
+    InputGuardrailResult,
+    OutputGuardrail,
+    OutputGuardrailResult,
+    input_guardrail,
+    output_guardrail,
+)
+from .handoffs import Handoff, HandoffInputData, handoff
+from .items import (
+    HandoffCallItem,
+    HandoffOutputItem,
+    ItemHelpers,
+    MessageOutputItem,
+    RunItem,
+    ToolCallItem,
+    ToolCallOutputItem,
+)
+from .model_settings import ModelSettings
+from .models import (
+    Model,
+    ModelProvider,
+    OpenAIChatCompletionsModel,
+    OpenAIProvider,
+    OpenAIResponsesModel,
+    ScriptedModel,
+    set_default_openai_api,
+    set_default_openai_client,
+)
+from .result import RunResult, RunResultStreaming
+from .run_context import RunContextWrapper, ToolContext
+from .runner import RunConfig, Runner
+from .stream_events import (
+    AgentUpdatedStreamEvent,
+    RawResponsesStreamEvent,
+    RunItemStreamEvent,
+    StreamEvent,
+)
+from .tools import FunctionTool, Tool, default_tool_error_function, function_tool
+from .tracing import (
+    Span,
+    Trace,
+    TracingProcessor,
+    add_trace_processor,
+    agent_span,
+    custom_span,
+    flush_traces,
+    function_span,
+    generation_span,
+    get_current_span,
+    get_current_trace,
+    guardrail_span,
+    handoff_span,
+    set_trace_processors,
+    set_tracing_disabled,
+    trace,
+)
+from .usage import Usage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "AgentOutputSchema",
+    "AgentUpdatedStreamEvent",
+    "AgentsException",
+    "FunctionTool",
+    "GuardrailFunctionOutput",
+    "Handoff",
+    "HandoffCallItem",
+    "HandoffInputData",
+    "HandoffOutputItem",
+    "InputGuardrail",
+    "InputGuardrailResult",
+    "InputGuardrailTripwireTriggered",
+    "ItemHelpers",
+    "MaxTurnsExceeded",
+    "MessageOutputItem",
+    "Model",
+    "ModelBehaviorError",
+    "ModelProvider",
+    "ModelSettings",
+    "OpenAIChatCompletionsModel",
+    "OpenAIProvider",
+    "OpenAIResponsesModel",
+    "OutputGuardrail",
+    "OutputGuardrailResult",
+    "OutputGuardrailTripwireTriggered",
+    "RawResponsesStreamEvent",
+    "RunConfig",
+    "RunContextWrapper",
+    "RunItem",
+    "RunItemStreamEvent",
+    "RunResult",
+    "RunResultStreaming",
+    "Runner",
+    "ScriptedModel",
+    "Span",
+    "StreamEvent",
+    "Tool",
+    "ToolCallItem",
+    "ToolCallOutputItem",
+    "ToolContext",
+    "Trace",
+    "TracingProcessor",
+    "Usage",
+    "UserError",
+    "__version__",
+    "add_trace_processor",
+    "agent_span",
+    "custom_span",
+    "default_tool_error_function",
+    "flush_traces",
+    "function_span",
+    "function_tool",
+    "generation_span",
+    "get_current_span",
+    "get_current_trace",
+    "guardrail_span",
+    "handoff",
+    "handoff_span",
+    "input_guardrail",
+    "output_guardrail",
+    "set_default_openai_api",
+    "set_default_openai_client",
+    "set_trace_processors",
+    "set_tracing_disabled",
+    "trace",
+]

@@ -1,14 +1,14 @@
 """Errors raised by otel-agents. Every message names the thing at fault and what to do.
 
 ```
-AgentsException                      root: catch this to catch everything below
-├── MaxTurnsExceeded                 the run used `max_turns` model calls without a final output
-├── ModelBehaviorError               the model did something the run cannot follow:
-│                                    an unknown tool, malformed tool arguments, invalid structured output,
-│                                    a broken stream
-├── UserError                        the library was used wrongly (bad agent graph, bad config value)
-├── InputGuardrailTripwireTriggered  an input guardrail's tripwire fired
-└── OutputGuardrailTripwireTriggered an output guardrail's tripwire fired
+AgentsException                       root: catch this to catch everything below
+├── MaxTurnsExceeded                  `max_turns` model calls without a final output
+├── ModelBehaviorError                the model did something the run cannot follow: an
+│                                     unknown tool, malformed arguments, invalid structured
+│                                     output, a broken stream
+├── UserError                         the library was used wrongly (bad agent, bad config)
+├── InputGuardrailTripwireTriggered   an input guardrail's tripwire fired
+└── OutputGuardrailTripwireTriggered  an output guardrail's tripwire fired
 ```
 """
 
@@ -36,7 +36,7 @@ class MaxTurnsExceeded(AgentsException):
 
 
 class ModelBehaviorError(AgentsException):
-    """The model produced something the run cannot follow (unknown tool, malformed arguments, ...)."""
+    """The model produced something the run cannot follow (unknown tool, bad arguments, ...)."""
 
 
 class UserError(AgentsException):

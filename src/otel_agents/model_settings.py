@@ -37,4 +37,6 @@ class ModelSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings that are set, as a plain dict (for span data and logs)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }

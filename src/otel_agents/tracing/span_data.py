@@ -42,8 +42,9 @@ class AgentSpanData(SpanData):
         model: The model it uses, when known.
         provider: The model's provider name, when known.
         stream_events: For streamed runs, how many stream events were emitted while this agent
-            was current, keyed by "event type:name" (e.g. "raw_response_event:response.output_text.delta").
-            Counted per stream so a telemetry exporter records each count once, not once per token.
+            was current, keyed by "event type:name" (e.g.
+            "raw_response_event:response.output_text.delta"). Counted per stream so a telemetry
+            exporter records each count once, not once per token.
         run_outcome: Set on the last agent span of a run: "success", "error", "max_turns",
             "guardrail_tripped" or "cancelled". None on agent spans a run handed off from.
     """

@@ -1,0 +1,42 @@
+"""Reading the package's own environment variables: one table of names, one way to parse them."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+logger = logging.getLogger("otel_agents")
+
+TRACING_DISABLED = "OTEL_AGENTS_TRACING_DISABLED"
+"""true: no traces or spans are created at all."""
+TRACE_INCLUDE_SENSITIVE_DATA = "OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA"
+"""false: span data never carries prompts, completions, tool arguments or results (default true)."""
+OPENAI_API = "OTEL_AGENTS_OPENAI_API"
+"""responses | chat_completions: which OpenAI API the default models speak (default responses)."""
+DEFAULT_MODEL = "OTEL_AGENTS_DEFAULT_MODEL"
+"""The model used when neither the agent nor the run config names one."""
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+_warned: set[str] = set()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Reads a boolean variable; an invalid value logs one warning naming it and keeps `default`."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return default if value == "" else False
+    if name not in _warned:
+        _warned.add(name)
+        logger.warning(
+            "Environment variable %s=%r is not a boolean; use true or false. Using %s.",
+            name,
+            raw,
+            str(default).lower(),
+        )
+    return default

@@ -1,0 +1,131 @@
+"""What a run produces: messages, tool calls and their outputs, handoffs.
+
+Each item keeps the agent that produced it and the raw Responses API object (`raw_item`), so the
+seed's `item.raw_item.name` works for tool calls, and `to_input_item()` turns it back into an input
+item for the next turn or the next run (`RunResult.to_input_list()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from openai.types.responses import (
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseOutputText,
+)
+
+from .models.interface import InputItem
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+
+def _dump(raw: Any) -> InputItem:
+    if isinstance(raw, dict):
+        return dict(raw)
+    dumped: InputItem = raw.model_dump(exclude_none=True, exclude_unset=True)
+    return dumped
+
+
+@dataclass
+class MessageOutputItem:
+    """A message from the model (text or structured output)."""
+
+    agent: Agent[Any]
+    raw_item: ResponseOutputMessage
+    type: Literal["message_output_item"] = "message_output_item"
+
+    def to_input_item(self) -> InputItem:
+        return _dump(self.raw_item)
+
+
+@dataclass
+class ToolCallItem:
+    """The model's call of a function tool; `raw_item` has `.name`, `.arguments`, `.call_id`."""
+
+    agent: Agent[Any]
+    raw_item: ResponseFunctionToolCall
+    type: Literal["tool_call_item"] = "tool_call_item"
+
+    def to_input_item(self) -> InputItem:
+        return _dump(self.raw_item)
+
+
+@dataclass
+class ToolCallOutputItem:
+    """A tool's result: `output` is what the function returned, `raw_item` what the model sees."""
+
+    agent: Agent[Any]
+    raw_item: InputItem
+    output: Any
+    type: Literal["tool_call_output_item"] = "tool_call_output_item"
+
+    def to_input_item(self) -> InputItem:
+        return dict(self.raw_item)
+
+
+@dataclass
+class HandoffCallItem:
+    """The model's call of a handoff tool (`transfer_to_<agent>`)."""
+
+    agent: Agent[Any]
+    raw_item: ResponseFunctionToolCall
+    type: Literal["handoff_call_item"] = "handoff_call_item"
+
+    def to_input_item(self) -> InputItem:
+        return _dump(self.raw_item)
+
+
+@dataclass
+class HandoffOutputItem:
+    """The result of a handoff: the conversation moved from `source_agent` to `target_agent`."""
+
+    agent: Agent[Any]
+    raw_item: InputItem
+    source_agent: Agent[Any]
+    target_agent: Agent[Any]
+    type: Literal["handoff_output_item"] = "handoff_output_item"
+
+    def to_input_item(self) -> InputItem:
+        return dict(self.raw_item)
+
+
+RunItem = (
+    MessageOutputItem | ToolCallItem | ToolCallOutputItem | HandoffCallItem | HandoffOutputItem
+)
+"""Any item a run produces."""
+
+
+def function_call_output(call_id: str, output: str) -> InputItem:
+    """The input item that gives a tool's result back to the model."""
+    return {"type": "function_call_output", "call_id": call_id, "output": output}
+
+
+class ItemHelpers:
+    """Small conversions between items, messages and text."""
+
+    @staticmethod
+    def text_message_output(item: MessageOutputItem) -> str:
+        """The text of one message item (all its text parts joined)."""
+        return "".join(
+            part.text for part in item.raw_item.content if isinstance(part, ResponseOutputText)
+        )
+
+    @staticmethod
+    def text_message_outputs(items: Sequence[RunItem]) -> str:
+        """The text of every message item in `items`, joined."""
+        return "".join(
+            ItemHelpers.text_message_output(item)
+            for item in items
+            if isinstance(item, MessageOutputItem)
+        )
+
+    @staticmethod
+    def input_to_new_input_list(input: str | Sequence[InputItem]) -> list[InputItem]:
+        """A user string becomes one user message; a list of input items is copied."""
+        if isinstance(input, str):
+            return [{"role": "user", "content": input}]
+        return [dict(item) for item in input]

@@ -1,0 +1,127 @@
+"""What a run returns: the final output, the items it produced, usage, and for streamed runs the
+event stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .guardrails import InputGuardrailResult, OutputGuardrailResult
+from .items import RunItem
+from .models.interface import InputItem, ModelResponse
+from .stream_events import StreamEvent
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+
+@dataclass
+class RunResultBase:
+    """Fields shared by finished and streamed runs.
+
+    Attributes:
+        input: The run's input as given.
+        new_items: Items the run produced (messages, tool calls and outputs, handoffs).
+        raw_responses: Every model response, in order.
+        final_output: The last agent's final output (text, or an instance of its output_type).
+        input_guardrail_results: Results of the input guardrails.
+        output_guardrail_results: Results of the output guardrails.
+        usage: Token and request totals of the run.
+    """
+
+    input: str | list[InputItem]
+    new_items: list[RunItem] = field(default_factory=list)
+    raw_responses: list[ModelResponse] = field(default_factory=list)
+    final_output: Any = None
+    input_guardrail_results: list[InputGuardrailResult] = field(default_factory=list)
+    output_guardrail_results: list[OutputGuardrailResult] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+    def to_input_list(self) -> list[InputItem]:
+        """The run's input followed by its new items: the input of the next turn of a chat."""
+        base: list[InputItem] = (
+            [{"role": "user", "content": self.input}]
+            if isinstance(self.input, str)
+            else [dict(item) for item in self.input]
+        )
+        return base + [item.to_input_item() for item in self.new_items]
+
+    def final_output_as(self, cls: type[Any]) -> Any:
+        """The final output, checked to be an instance of `cls`."""
+        if not isinstance(self.final_output, cls):
+            raise TypeError(
+                f"final_output is {type(self.final_output).__name__}, not {cls.__name__}"
+            )
+        return self.final_output
+
+
+@dataclass
+class RunResult(RunResultBase):
+    """The result of `Runner.run` / `Runner.run_sync`.
+
+    Attributes:
+        last_agent: The agent that produced the final output.
+    """
+
+    last_agent: Agent[Any] | None = None
+
+
+_DONE = object()
+
+
+@dataclass
+class RunResultStreaming(RunResultBase):
+    """A streamed run: iterate `stream_events()`; the other fields fill in as the run goes.
+
+    Attributes:
+        current_agent: The agent running now (the last agent once the run is complete).
+        is_complete: True once the run has ended, however it ended.
+    """
+
+    current_agent: Agent[Any] | None = None
+    is_complete: bool = False
+    _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue, repr=False)
+    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _exception: BaseException | None = field(default=None, repr=False)
+
+    @property
+    def last_agent(self) -> Agent[Any] | None:
+        """The agent that produced the final output (the current agent while running)."""
+        return self.current_agent
+
+    def cancel(self) -> None:
+        """Stops the run: open spans end, `stream_events()` ends after the events already queued."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def stream_events(self) -> AsyncIterator[StreamEvent]:
+        """Yields the run's events as they happen, then re-raises the run's error, if any.
+
+        Leaving the loop early (`break`) cancels the run, so no task outlives its consumer.
+        """
+        finished = False
+        try:
+            while True:
+                event = await self._queue.get()
+                if event is _DONE:
+                    finished = True
+                    break
+                yield event
+        finally:
+            if not finished:
+                self.cancel()
+        if self._exception is not None:
+            raise self._exception
+
+    # Called by the runner (the producer side of the stream).
+    def _push(self, event: StreamEvent) -> None:
+        self._queue.put_nowait(event)
+
+    def _finish(self, exception: BaseException | None) -> None:
+        self._exception = exception
+        self.is_complete = True
+        self._queue.put_nowait(_DONE)

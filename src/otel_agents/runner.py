@@ -1,0 +1,234 @@
+"""`Runner`: runs an agent, awaited, blocking, or streamed; `RunConfig`: per-run settings.
+
+Each run is traced: it opens its own trace (named by `RunConfig.workflow_name`) unless one is
+already current, in which case its spans join that trace. A streamed run executes in a task of
+its own; its trace covers the whole stream and ends when the run ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _env
+from ._run_loop import run_loop
+from ._state import RunState
+from .agent import Agent
+from .exceptions import UserError
+from .guardrails import InputGuardrail, OutputGuardrail
+from .items import ItemHelpers
+from .model_settings import ModelSettings
+from .models import get_default_model_provider
+from .models.interface import InputItem, Model, ModelProvider
+from .result import RunResult, RunResultStreaming
+from .run_context import RunContextWrapper
+from .tracing import Trace, get_current_trace, trace
+
+DEFAULT_MAX_TURNS = 10
+
+
+def _default_include_sensitive() -> bool:
+    return _env.env_bool(_env.TRACE_INCLUDE_SENSITIVE_DATA, True)
+
+
+@dataclass
+class RunConfig:
+    """Settings for one run, overriding the agents' own.
+
+    Attributes:
+        model: A model name or `Model` used by every agent of the run.
+        model_provider: Resolves model names; default: OpenAI (OPENAI_API_KEY, OPENAI_BASE_URL).
+        model_settings: Settings applied on top of each agent's.
+        input_guardrails: Input guardrails for the run, besides the starting agent's.
+        output_guardrails: Output guardrails for the run, besides the final agent's.
+        workflow_name: Name of the run's trace.
+        trace_id: Id of the run's trace ("trace_" + 32 hex digits); generated when None.
+        group_id: Groups the traces of one conversation (e.g. a chat session id).
+        trace_metadata: Extra data recorded on the trace.
+        tracing_disabled: No trace or span for this run.
+        trace_include_sensitive_data: Whether span data carries prompts, completions and tool
+            arguments/results (default: env OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA, else true).
+            Exporters add their own opt-in on top (OpenTelemetry: content capture is off by
+            default).
+    """
+
+    model: str | Model | None = None
+    model_provider: ModelProvider | None = None
+    model_settings: ModelSettings | None = None
+    input_guardrails: list[InputGuardrail[Any]] = field(default_factory=list)
+    output_guardrails: list[OutputGuardrail[Any]] = field(default_factory=list)
+    workflow_name: str = "Agent workflow"
+    trace_id: str | None = None
+    group_id: str | None = None
+    trace_metadata: dict[str, Any] | None = None
+    tracing_disabled: bool = False
+    trace_include_sensitive_data: bool = field(default_factory=_default_include_sensitive)
+
+    def get_model_provider(self) -> ModelProvider:
+        return self.model_provider or get_default_model_provider()
+
+
+def _new_state(
+    agent: Agent[Any],
+    input: str | Sequence[InputItem],
+    context: Any,
+    max_turns: int,
+    run_config: RunConfig | None,
+) -> RunState:
+    if not isinstance(agent, Agent):
+        raise UserError(f"Runner needs an Agent as its first argument, got {type(agent).__name__}.")
+    if max_turns < 1:
+        raise UserError(f"max_turns must be at least 1, got {max_turns}.")
+    config = run_config or RunConfig()
+    original: str | list[InputItem] = input if isinstance(input, str) else list(input)
+    return RunState(
+        config=config,
+        context=RunContextWrapper(context=context),
+        original_input=original,
+        input_items=ItemHelpers.input_to_new_input_list(input),
+        current_agent=agent,
+        max_turns=max_turns,
+        include_sensitive=config.trace_include_sensitive_data,
+    )
+
+
+def _open_trace(config: RunConfig) -> Trace | None:
+    """Starts the run's own trace, unless a trace is already current (then spans join it)."""
+    if get_current_trace() is not None:
+        return None
+    run_trace = trace(
+        workflow_name=config.workflow_name,
+        trace_id=config.trace_id,
+        group_id=config.group_id,
+        metadata=config.trace_metadata,
+        disabled=config.tracing_disabled,
+    )
+    run_trace.start(mark_as_current=True)
+    return run_trace
+
+
+async def _traced(state: RunState) -> None:
+    run_trace = _open_trace(state.config)
+    try:
+        await run_loop(state)
+    finally:
+        if run_trace is not None:
+            run_trace.finish(reset_current=True)
+
+
+def _fill(result: RunResult | RunResultStreaming, state: RunState) -> None:
+    result.new_items = state.generated_items
+    result.raw_responses = state.raw_responses
+    result.final_output = state.final_output
+    result.input_guardrail_results = state.input_guardrail_results
+    result.output_guardrail_results = state.output_guardrail_results
+    result.usage = state.context.usage
+
+
+class Runner:
+    """Runs agents. Every method runs the agent loop until a final output:
+
+    1. The agent's model is called with its instructions and the conversation so far.
+    2. A final output (text, or the agent's `output_type`) ends the run.
+    3. A handoff moves the conversation to another agent, and the loop goes on.
+    4. Tool calls are run, their results added, and the loop goes on.
+    """
+
+    @classmethod
+    async def run(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | Sequence[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
+    ) -> RunResult:
+        """Runs the agent loop and returns its result.
+
+        Raises:
+            MaxTurnsExceeded: No final output within `max_turns` model calls.
+            InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered: A tripwire fired.
+            ModelBehaviorError: The model called an unknown tool or sent invalid output.
+            UserError: The agents or the configuration are wrong.
+        """
+        state = _new_state(starting_agent, input, context, max_turns, run_config)
+        await _traced(state)
+        result = RunResult(input=state.original_input, last_agent=state.current_agent)
+        _fill(result, state)
+        return result
+
+    @classmethod
+    def run_sync(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | Sequence[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
+    ) -> RunResult:
+        """`run` for code without an event loop (a script, a thread)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise UserError(
+                "Runner.run_sync was called inside a running event loop; use "
+                "`await Runner.run(...)` there."
+            )
+        return asyncio.run(
+            cls.run(
+                starting_agent, input, context=context, max_turns=max_turns, run_config=run_config
+            )
+        )
+
+    @classmethod
+    def run_streamed(
+        cls,
+        starting_agent: Agent[Any],
+        input: str | Sequence[InputItem],
+        *,
+        context: Any = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        run_config: RunConfig | None = None,
+    ) -> RunResultStreaming:
+        """Starts the run in the background and returns at once; read `stream_events()`.
+
+        The run's errors (MaxTurnsExceeded, tripwires, model errors) are raised from
+        `stream_events()` after the events already produced.
+        """
+        state = _new_state(starting_agent, input, context, max_turns, run_config)
+        result = RunResultStreaming(input=state.original_input, current_agent=starting_agent)
+        state.emit = result._push
+        _fill(result, state)
+
+        async def body() -> None:
+            error: BaseException | None = None
+            try:
+                await _traced(state)
+            except asyncio.CancelledError:
+                pass  # cancel(): the stream just ends
+            except Exception as exc:
+                error = exc
+            finally:
+                result.current_agent = state.current_agent
+                _fill(result, state)
+                result._finish(error)
+
+        def track_agent(agent: Agent[Any]) -> None:
+            result.current_agent = agent
+
+        state.on_agent = track_agent
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise UserError(
+                "Runner.run_streamed needs a running event loop: call it inside an async "
+                "function (e.g. one started by asyncio.run)."
+            ) from None
+        result._task = loop.create_task(body())
+        return result
