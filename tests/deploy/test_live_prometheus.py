@@ -1,0 +1,122 @@
+"""Live check: the dashboards' queries return data from a real Prometheus scraping a real app.
+
+The app is `_workload.py` in its own process: scripted agents run through the real runner, with
+the bridge set up from `OTEL_METRICS_EXPORTER=prometheus` (the Python exporter serves /metrics;
+no Collector). Debian's `prometheus` (2.42) scrapes it every second. After two rounds of the
+workload (so rates have two points to differ), every Prometheus query of every dashboard panel,
+with Grafana's variables replaced, must return at least one finite sample, and every templating
+variable must list values. The Tempo panel is checked by the docker tests instead.
+
+Names are the same through the Collector's prometheus exporter (see deploy/otel-collector.yaml),
+so passing here means the dashboards fill on both paths.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ._procs import Prometheus, Workload, free_port, poll
+from ._stack import DASHBOARDS, Query, load_dashboard, panel_queries, substitute, variable_queries
+
+pytestmark = pytest.mark.integration
+
+PROMETHEUS = shutil.which("prometheus")
+PANEL_QUERIES = [
+    q for path in DASHBOARDS for q in panel_queries(path) if q.datasource_type == "prometheus"
+]
+VARIABLE_QUERIES = [
+    q for path in DASHBOARDS for q in variable_queries(path) if q.datasource_type == "prometheus"
+]
+DASHBOARD_BY_NAME = {path.stem: load_dashboard(path) for path in DASHBOARDS}
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
+    """A Prometheus that has scraped two rounds of the workload."""
+    if PROMETHEUS is None:
+        pytest.skip(
+            "Debian's `prometheus` binary is not installed: run bash tests/integration/setup.sh"
+        )
+    metrics_port = free_port()
+    workload = Workload(
+        {
+            "OTEL_METRICS_EXPORTER": "prometheus",
+            "OTEL_TRACES_EXPORTER": "none",
+            "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
+            "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
+            "OTEL_SERVICE_NAME": "otel-agents-dashboard-test",
+        }
+    )
+    server: Prometheus | None = None
+    try:
+        workload.run_round()
+        server = Prometheus(
+            PROMETHEUS, tmp_path_factory.mktemp("prometheus"), [f"127.0.0.1:{metrics_port}"]
+        )
+        # The first scrape sees round one; a later one sees round two, so rates are not zero.
+        first = poll(
+            "the first scrape", lambda: server.query("sum(otel_agents_runs_total)") or None, 60
+        )
+        runs = float(first[0]["value"][1])
+        workload.run_round()
+        poll(
+            "a scrape of the second round",
+            lambda: server.query(f"sum(otel_agents_runs_total) > {runs}") or None,
+            60,
+        )
+        yield server
+    finally:
+        if server is not None:
+            server.close()
+        workload.close()
+
+
+def _finite(result: list[dict[str, object]]) -> list[float]:
+    values = []
+    for series in result:
+        value = series.get("value")
+        if isinstance(value, list) and len(value) == 2:
+            number = float(value[1])
+            if math.isfinite(number):
+                values.append(number)
+    return values
+
+
+def test_every_dashboard_has_prometheus_panels() -> None:
+    assert {q.dashboard for q in PANEL_QUERIES} == {p.stem for p in DASHBOARDS}
+
+
+@pytest.mark.parametrize("query", PANEL_QUERIES, ids=lambda q: q.id)
+def test_panel_query_returns_data(prometheus: Prometheus, query: Query) -> None:
+    expr = substitute(query.expr, DASHBOARD_BY_NAME[query.dashboard])
+    # Rates need a scrape after round two; poll rather than guess how long that takes.
+    result = poll(
+        f"data for {query.id}: {expr}",
+        lambda: (lambda r: r if _finite(r) else None)(prometheus.query(expr)),
+        deadline=30,
+    )
+    assert _finite(result)
+
+
+@pytest.mark.parametrize("query", VARIABLE_QUERIES, ids=lambda q: q.id)
+def test_variable_lists_values(prometheus: Prometheus, query: Query) -> None:
+    match = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", query.expr.strip())
+    assert match, query.expr
+    values = prometheus.label_values(match.group(2), match.group(1))
+    assert [v for v in values if v], f"{query.id} lists nothing"
+
+
+def test_a_query_for_a_metric_nobody_emits_returns_nothing(prometheus: Prometheus) -> None:
+    # The assertion above can fail: a misspelt metric gets an empty answer, not an error.
+    assert prometheus.query("sum(rate(otel_agents_run_total[1m]))") == []
+
+
+def test_workload_leaves_the_prometheus_log_clean(prometheus: Prometheus) -> None:
+    log = Path(prometheus.log).read_text(encoding="utf-8", errors="replace")
+    assert "level=error" not in log, log[-2000:]
