@@ -1,0 +1,82 @@
+"""`OtelAgentsInstrumentor`: the `opentelemetry_instrumentor` entry point named `otel_agents`.
+
+`opentelemetry-instrument python app.py` loads every registered instrumentor and calls its
+`instrument()`. Ours makes sure the bridge is registered with otel-agents' tracing, on the providers
+`opentelemetry-instrument` (or the environment) set up. The entry point has its own name: four other
+packages register `openai_agents`, and `opentelemetry-instrument` would load them all.
+
+It subclasses `BaseInstrumentor` when `opentelemetry-instrumentation` is installed (it is what
+provides `opentelemetry-instrument`); otherwise it is a small class with the same
+`instrument()` / `uninstrument()` calls, so otel-agents does not depend on that package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from .processor import OTelTracingProcessor
+
+
+class _MinimalInstrumentor:
+    """The part of `BaseInstrumentor` we rely on, for when it is not installed."""
+
+    _is_instrumented_by_opentelemetry = False
+
+    def instrument(self, **kwargs: Any) -> None:
+        if not self._is_instrumented_by_opentelemetry:
+            self._instrument(**kwargs)
+            self._is_instrumented_by_opentelemetry = True
+
+    def uninstrument(self, **kwargs: Any) -> None:
+        if self._is_instrumented_by_opentelemetry:
+            self._uninstrument(**kwargs)
+            self._is_instrumented_by_opentelemetry = False
+
+    def _instrument(self, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+
+if TYPE_CHECKING:
+    _Base = _MinimalInstrumentor
+else:
+    try:
+        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor as _Base
+    except ImportError:
+        _Base = _MinimalInstrumentor
+
+
+class OtelAgentsInstrumentor(_Base):
+    """Registers `OTelTracingProcessor` with otel-agents' tracing (once).
+
+    `instrument(tracer_provider=..., meter_provider=...)` uses those providers; by default the
+    global ones. `uninstrument()` removes every `OTelTracingProcessor` from the tracing provider.
+    """
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return ()
+
+    def _instrument(self, **kwargs: Any) -> None:
+        from ..tracing.provider import get_trace_provider
+
+        provider = get_trace_provider()
+        # Reading `processors` builds the defaults, which include the bridge unless
+        # OTEL_SDK_DISABLED is set or the user replaced them.
+        if any(isinstance(p, OTelTracingProcessor) for p in provider.processors):
+            return
+        provider.add_processor(
+            OTelTracingProcessor(
+                tracer_provider=kwargs.get("tracer_provider"),
+                meter_provider=kwargs.get("meter_provider"),
+            )
+        )
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        from ..tracing.provider import get_trace_provider
+
+        provider = get_trace_provider()
+        kept = [p for p in provider.processors if not isinstance(p, OTelTracingProcessor)]
+        provider.set_processors(kept)

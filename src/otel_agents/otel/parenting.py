@@ -1,0 +1,184 @@
+"""Where the bridge's OTel spans sit in the OTel trace, and how they become the current context.
+
+Two jobs, both about context:
+
+- **Our trace id as the OTel trace id.** When no OTel span is current at trace start, the root
+  `invoke_workflow` span takes our trace id's 32 hex digits as its OTel trace id, so the id a user
+  logs can be pasted into Jaeger. It must stay a true root (a made-up remote parent would show as
+  "missing parent" in backends), so instead of a fake parent we wrap the SDK tracer's IdGenerator
+  and pin the trace id in a ContextVar for the duration of that one `start_span` call.
+- **Attach and detach without "Failed to detach context".** An open span is attached as the
+  current OTel context so other instrumentation nests under it. A context token can only be reset
+  in the Context that created it, and only in LIFO order without clobbering newer attachments. We
+  set a marker ContextVar next to each attachment: resetting its token succeeds only in the same
+  Context, which tells us detaching is safe. A span that ends elsewhere (another task or thread)
+  or out of order is parked, and unwound the next time its own Context reaches the bridge with
+  that span current.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+
+from opentelemetry import context as context_api
+from opentelemetry import trace as trace_api
+from opentelemetry.sdk.trace import Tracer as SdkTracer
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+
+_pinned_trace_id: ContextVar[int | None] = ContextVar("otel_agents_pinned_trace_id", default=None)
+_attach_marker: ContextVar[int] = ContextVar("otel_agents_attach_marker", default=0)
+
+
+class PinnedTraceIds(IdGenerator):
+    """Wraps a tracer's IdGenerator so that a root span can take a pinned trace id."""
+
+    def __init__(self, inner: IdGenerator) -> None:
+        self.inner = inner
+
+    def generate_span_id(self) -> int:
+        return self.inner.generate_span_id()
+
+    def generate_trace_id(self) -> int:
+        pinned = _pinned_trace_id.get()
+        return pinned if pinned is not None else self.inner.generate_trace_id()
+
+    def is_trace_id_random(self) -> bool:
+        if _pinned_trace_id.get() is not None:
+            return False  # a user may pass any trace_id: promise no randomness
+        check = getattr(self.inner, "is_trace_id_random", None)
+        return bool(check()) if check is not None else False
+
+
+def enable_pinning(tracer: trace_api.Tracer) -> bool:
+    """Lets `pinned_trace_id` work on `tracer`; False when it is not an SDK tracer."""
+    if not isinstance(tracer, SdkTracer):
+        return False
+    if not isinstance(tracer.id_generator, PinnedTraceIds):
+        tracer.id_generator = PinnedTraceIds(tracer.id_generator)
+    return True
+
+
+@contextmanager
+def pinned_trace_id(trace_id: str) -> Iterator[None]:
+    """Within the block, a new root span gets `trace_id` (ours) as its OTel trace id.
+
+    Does nothing when an OTel span is current (the root then joins that trace) or when
+    `trace_id` is not "trace_" + 32 hex digits.
+    """
+    wanted = None
+    if not trace_api.get_current_span().get_span_context().is_valid:
+        wanted = otel_trace_id(trace_id)
+    if wanted is None:
+        yield
+        return
+    token = _pinned_trace_id.set(wanted)
+    try:
+        yield
+    finally:
+        _pinned_trace_id.reset(token)
+
+
+def otel_trace_id(trace_id: str) -> int | None:
+    """Our "trace_<32 hex>" as an OTel trace id, or None when it is not one."""
+    hex_part = trace_id[6:] if trace_id.startswith("trace_") else trace_id
+    if len(hex_part) != 32:
+        return None
+    try:
+        value = int(hex_part, 16)
+    except ValueError:
+        return None
+    return value or None
+
+
+class Entry:
+    """One open OTel span, its attachment, and what its children inherit."""
+
+    __slots__ = ("agent", "group_id", "marker", "otel_span", "token", "workflow")
+
+    def __init__(
+        self,
+        otel_span: trace_api.Span,
+        agent: str | None,
+        workflow: str | None,
+        group_id: str | None,
+    ) -> None:
+        self.otel_span = otel_span
+        self.agent = agent
+        self.workflow = workflow
+        self.group_id = group_id
+        self.token: object | None = None
+        self.marker: Token[int] | None = None
+
+
+class Attachments:
+    """Attaches entries' spans as the current OTel context and detaches them safely."""
+
+    def __init__(self, max_parked: int = 10_000) -> None:
+        self._parked: dict[int, Entry] = {}
+        self._max_parked = max_parked
+        self._lock = threading.Lock()
+
+    def attach(self, entry: Entry) -> None:
+        """Makes `entry`'s span the current OTel span in this Context."""
+        entry.token = context_api.attach(trace_api.set_span_in_context(entry.otel_span))
+        entry.marker = _attach_marker.set(0)
+
+    def release(self, entry: Entry) -> None:
+        """Detaches `entry` now if safe, else parks it for `unwind`."""
+        if entry.token is None:
+            return
+        self.unwind()  # spans that ended elsewhere may still sit on top of ours here
+        if trace_api.get_current_span() is entry.otel_span and _same_context(entry):
+            _detach(entry)
+            self.unwind()
+        else:
+            self.park(entry)
+
+    def unwind(self) -> None:
+        """Detaches ended spans left current in this Context, innermost first."""
+        parked = self._parked
+        while parked:
+            current = trace_api.get_current_span()
+            entry = parked.get(id(current))
+            if entry is None or entry.otel_span is not current or not _same_context(entry):
+                return
+            parked.pop(id(current), None)
+            _detach(entry)
+
+    def clear(self) -> None:
+        """Forgets parked attachments."""
+        self._parked.clear()
+
+    def park(self, entry: Entry) -> None:
+        """Keeps `entry` for `unwind` (bounded: the oldest parked entries are forgotten)."""
+        if entry.token is None:
+            return
+        self._parked[id(entry.otel_span)] = entry
+        if len(self._parked) <= self._max_parked:
+            return
+        with self._lock:  # bounded: attachments of Contexts that never come back are dropped
+            while len(self._parked) > self._max_parked:
+                try:
+                    self._parked.pop(next(iter(self._parked)), None)
+                except (StopIteration, RuntimeError):
+                    break
+
+
+def _same_context(entry: Entry) -> bool:
+    """True in the Context that attached `entry` (resetting the marker succeeds only there)."""
+    if entry.marker is None:
+        return False
+    try:
+        _attach_marker.reset(entry.marker)
+    except (ValueError, RuntimeError):
+        return False
+    entry.marker = None
+    return True
+
+
+def _detach(entry: Entry) -> None:
+    token, entry.token = entry.token, None
+    context_api.detach(token)  # type: ignore[arg-type]

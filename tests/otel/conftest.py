@@ -1,0 +1,56 @@
+"""Fixtures for the OpenTelemetry bridge tests: in-memory SDK pipelines, never the globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_agents.otel import OTelTracingProcessor
+from otel_agents.tracing import get_trace_provider
+
+from ._trees import Pipeline
+
+
+@pytest.fixture(autouse=True)
+def strict_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Internal errors of the bridge raise under these tests instead of being logged."""
+    monkeypatch.setenv("OTEL_AGENTS_STRICT", "1")
+    monkeypatch.delenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", raising=False)
+
+
+@pytest.fixture
+def pipeline() -> Iterator[Pipeline]:
+    """A tracer and a meter provider exporting to memory (passed in; globals untouched)."""
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    yield Pipeline(exporter, reader, tracer_provider, meter_provider)
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+
+
+@pytest.fixture
+def bridge(pipeline: Pipeline) -> Iterator[Callable[..., OTelTracingProcessor]]:
+    """`bridge(**kwargs)` makes an OTelTracingProcessor on `pipeline` the only trace processor."""
+    provider = get_trace_provider()
+    state = provider.snapshot()
+
+    def install(**kwargs: Any) -> OTelTracingProcessor:
+        kwargs.setdefault("tracer_provider", pipeline.tracer_provider)
+        kwargs.setdefault("meter_provider", pipeline.meter_provider)
+        processor = OTelTracingProcessor(**kwargs)
+        provider.set_processors([processor])
+        provider.set_disabled(False)
+        return processor
+
+    yield install
+    provider.restore(state)
