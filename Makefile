@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+RUNTIME_STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-integration lint typecheck bench stack-up stack-down clean
 
@@ -13,9 +14,14 @@ $(BIN)/python:
 # Re-install only when the dependency list changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+# The demo needs only the package itself, not the test tools.
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/otel-agents demo $(ARGS)
 
 lint: $(STAMP)
