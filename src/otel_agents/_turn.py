@@ -45,10 +45,6 @@ class TurnOutcome:
     next_agent: Agent[Any] | None = None
 
 
-def _is_cancel(exc: BaseException) -> bool:
-    return isinstance(exc, (asyncio.CancelledError, GeneratorExit))
-
-
 async def call_model(state: RunState, model: Model, request: ModelRequest) -> ModelResponse:
     """Calls the model (streamed when the run is), inside a generation span."""
     streaming = state.emit is not None
@@ -61,12 +57,12 @@ async def call_model(state: RunState, model: Model, request: ModelRequest) -> Mo
         stream=streaming,
         disabled=state.config.tracing_disabled,
     )
-    span.start(mark_as_current=True)
     data = span.span_data
     if state.include_sensitive:
         data.system_instructions = request.system_instructions
         data.input = list(request.input)
-    try:
+    # The span records the error where it happens; a cancellation is not an error.
+    with span:
         response = await (
             _stream(state, model, request, data) if streaming else model.get_response(request)
         )
@@ -83,12 +79,6 @@ async def call_model(state: RunState, model: Model, request: ModelRequest) -> Mo
         if state.include_sensitive:
             data.output = [item.model_dump(exclude_none=True) for item in response.output]
         return response
-    except BaseException as exc:
-        if not _is_cancel(exc):
-            span.record_exception(exc)
-        raise
-    finally:
-        span.finish(reset_current=True)
 
 
 async def _stream(state: RunState, model: Model, request: ModelRequest, data: Any) -> ModelResponse:
@@ -236,14 +226,13 @@ async def _run_tool(
         input=call.arguments if state.include_sensitive else None,
         disabled=state.config.tracing_disabled,
     )
-    span.start(mark_as_current=True)
     ctx = ToolContext(
         context=state.context.context,
         usage=state.context.usage,
         tool_name=tool.name,
         tool_call_id=call.call_id,
     )
-    try:
+    with span:
         try:
             output = await tool.on_invoke_tool(ctx, call.arguments)
         except _ToolFailed as failed:
@@ -253,12 +242,6 @@ async def _run_tool(
         if state.include_sensitive:
             span.span_data.output = _model_text(output)
         return output
-    except BaseException as exc:
-        if not _is_cancel(exc):
-            span.record_exception(exc)
-        raise
-    finally:
-        span.finish(reset_current=True)
 
 
 async def _run_handoff(
@@ -274,16 +257,9 @@ async def _run_handoff(
             ToolCallOutputItem(agent=agent, raw_item=raw, output=raw["output"]), "tool_output"
         )
     span = handoff_span(from_agent=agent.name, disabled=state.config.tracing_disabled)
-    span.start(mark_as_current=True)
-    try:
+    with span:
         await handoff.on_invoke_handoff(state.context, call.arguments)
         span.span_data.to_agent = handoff.agent.name
-    except BaseException as exc:
-        if not _is_cancel(exc):
-            span.record_exception(exc)
-        raise
-    finally:
-        span.finish(reset_current=True)
     raw = function_call_output(call.call_id, json.dumps({"assistant": handoff.agent.name}))
     state.add_item(
         HandoffOutputItem(
