@@ -49,5 +49,10 @@ def test_instrument_registers_the_bridge_once_and_uninstrument_removes_it(
 def test_instrument_keeps_an_existing_bridge(tracing_state: None) -> None:
     existing = OTelTracingProcessor()
     get_trace_provider().set_processors([existing])
-    OtelAgentsInstrumentor().instrument()
-    assert bridges() == [existing]
+    instrumentor = OtelAgentsInstrumentor()
+    instrumentor.instrument()
+    try:
+        assert bridges() == [existing]
+    finally:
+        # Also undoes the upstream SDK's instrumentation, which instrument() adds when installed.
+        instrumentor.uninstrument()

@@ -19,6 +19,7 @@ def test_all_is_explicit_and_importable() -> None:
         "Redactor",
         "configure",
         "default_processor",
+        "instrument_openai_agents",
         "semconv",
     ]
     for name in bridge.__all__:

@@ -3,7 +3,9 @@
 `opentelemetry-instrument python app.py` loads every registered instrumentor and calls its
 `instrument()`. Ours makes sure the bridge is registered with otel-agents' tracing, on the providers
 `opentelemetry-instrument` (or the environment) set up. The entry point has its own name: four other
-packages register `openai_agents`, and `opentelemetry-instrument` would load them all.
+packages register `openai_agents`, and `opentelemetry-instrument` would load them all. When the
+upstream OpenAI Agents SDK (`openai-agents`) is installed, it instruments that SDK's runs too
+(`instrument_openai_agents()`, which replaces the SDK's exporter to OpenAI's backend).
 
 It subclasses `BaseInstrumentor` when `opentelemetry-instrumentation` is installed (it is what
 provides `opentelemetry-instrument`); otherwise it is a small class with the same
@@ -12,6 +14,7 @@ provides `opentelemetry-instrument`); otherwise it is a small class with the sam
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +64,18 @@ class OtelAgentsInstrumentor(_Base):
 
     def _instrument(self, **kwargs: Any) -> None:
         from ..tracing.provider import get_trace_provider
+        from .openai_agents_instrument import instrument_openai_agents, openai_agents_installed
 
+        if openai_agents_installed():  # the upstream SDK's runs too (openai_agents_instrument.py)
+            try:
+                self._openai_agents = instrument_openai_agents(
+                    tracer_provider=kwargs.get("tracer_provider"),
+                    meter_provider=kwargs.get("meter_provider"),
+                )
+            except Exception:  # a broken SDK install must not stop our own runner's telemetry
+                logging.getLogger("otel_agents.otel").warning(
+                    "otel-agents: could not instrument the OpenAI Agents SDK", exc_info=True
+                )
         provider = get_trace_provider()
         # Reading `processors` builds the defaults, which include the bridge unless
         # OTEL_SDK_DISABLED is set or the user replaced them.
@@ -77,6 +91,9 @@ class OtelAgentsInstrumentor(_Base):
     def _uninstrument(self, **kwargs: Any) -> None:
         from ..tracing.provider import get_trace_provider
 
+        handle = vars(self).pop("_openai_agents", None)
+        if handle is not None:
+            handle.uninstrument()
         provider = get_trace_provider()
         kept = [p for p in provider.processors if not isinstance(p, OTelTracingProcessor)]
         provider.set_processors(kept)

@@ -189,8 +189,9 @@ def span_end(data: SpanData, *, include_content: bool, limit: int) -> SpanEnd:
         attrs.update(usage_attributes(data.usage))
         if data.stream:
             _put(attrs, sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, data.time_to_first_chunk)
-            attrs[sc.OA_RESPONSE_CHUNK_COUNT] = data.chunk_count
-            attrs[sc.OA_RESPONSE_OUTPUT_CHUNK_COUNT] = data.output_chunk_count
+            if data.chunk_count:  # 0: not counted (the OpenAI Agents SDK does not count chunks)
+                attrs[sc.OA_RESPONSE_CHUNK_COUNT] = data.chunk_count
+                attrs[sc.OA_RESPONSE_OUTPUT_CHUNK_COUNT] = data.output_chunk_count
         if include_content:
             end.content_event = sc.EVENT_INFERENCE_DETAILS
             if data.system_instructions is not None:

@@ -1,19 +1,22 @@
 """Where the bridge's OTel spans sit in the OTel trace, and how they become the current context.
 
-Two jobs, both about context:
+Two jobs, both about context (and ids):
 
 - **Our trace id as the OTel trace id.** When no OTel span is current at trace start, the root
   `invoke_workflow` span takes our trace id's 32 hex digits as its OTel trace id, so the id a user
   logs can be pasted into Jaeger. It must stay a true root (a made-up remote parent would show as
   "missing parent" in backends), so instead of a fake parent we wrap the SDK tracer's IdGenerator
-  and pin the trace id in a ContextVar for the duration of that one `start_span` call.
+  and pin the trace id in a ContextVar for the duration of that one `start_span` call. Span ids
+  are pinned the same way: the OTel span id is our span id's 16 hex digits, or a hash of any
+  other id (the OpenAI Agents SDK's 24-hex ones), so it is deterministic for both runners.
 - **Attach and detach without "Failed to detach context".** An open span is attached as the
   current OTel context so other instrumentation nests under it. A context token can only be reset
   in the Context that created it, and only in LIFO order without clobbering newer attachments. We
   set a marker ContextVar next to each attachment: resetting its token succeeds only in the same
   Context, which tells us detaching is safe. A span that ends elsewhere (another task or thread)
   or out of order is parked, and unwound the next time its own Context reaches the bridge with
-  that span current.
+  that span current. While a model call's span is current, the attached context also carries
+  the suppression keys, so an instrumented OpenAI client does not duplicate our LLM span.
 """
 
 from __future__ import annotations
@@ -22,14 +25,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from hashlib import blake2b
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 
 _pinned_trace_id: ContextVar[int | None] = ContextVar("otel_agents_pinned_trace_id", default=None)
+_pinned_span_id: ContextVar[int | None] = ContextVar("otel_agents_pinned_span_id", default=None)
 _attach_marker: ContextVar[int] = ContextVar("otel_agents_attach_marker", default=0)
+# Read by LLM client instrumentations (e.g. opentelemetry-instrumentation-openai) so that a
+# framework's LLM span is not duplicated; a plain string key, as they set and read it.
+_SUPPRESS_LLM_KEY = "suppress_language_model_instrumentation"
 
 
 class PinnedTraceIds(IdGenerator):
@@ -39,7 +48,8 @@ class PinnedTraceIds(IdGenerator):
         self.inner = inner
 
     def generate_span_id(self) -> int:
-        return self.inner.generate_span_id()
+        pinned = _pinned_span_id.get()
+        return pinned if pinned is not None else self.inner.generate_span_id()
 
     def generate_trace_id(self) -> int:
         pinned = _pinned_trace_id.get()
@@ -93,6 +103,31 @@ def otel_trace_id(trace_id: str) -> int | None:
     return value or None
 
 
+@contextmanager
+def pinned_span_id(span_id: str) -> Iterator[None]:
+    """Within the block, a new span gets `otel_span_id(span_id)` as its OTel span id."""
+    token = _pinned_span_id.set(otel_span_id(span_id))
+    try:
+        yield
+    finally:
+        _pinned_span_id.reset(token)
+
+
+def otel_span_id(span_id: str) -> int:
+    """Our "span_<16 hex>" as an OTel span id; any other id (the OpenAI Agents SDK's
+    "span_<24 hex>") as the first 8 bytes of its BLAKE2b hash: deterministic, never 0."""
+    hex_part = span_id[5:] if span_id.startswith("span_") else ""
+    if len(hex_part) == 16:
+        try:
+            value = int(hex_part, 16)
+        except ValueError:
+            value = 0
+        if value:
+            return value
+    digest = blake2b(span_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
 class Entry:
     """One open OTel span, its attachment, and what its children inherit."""
 
@@ -121,9 +156,18 @@ class Attachments:
         self._max_parked = max_parked
         self._lock = threading.Lock()
 
-    def attach(self, entry: Entry) -> None:
-        """Makes `entry`'s span the current OTel span in this Context."""
-        entry.token = context_api.attach(trace_api.set_span_in_context(entry.otel_span))
+    def attach(self, entry: Entry, suppress: bool = False) -> None:
+        """Makes `entry`'s span the current OTel span in this Context.
+
+        With `suppress` (a model call: our span is the LLM client span), other instrumentation
+        is told to stay quiet while it is current, so an instrumented OpenAI client adds no
+        duplicate LLM span: the standard suppression key, and the one LLM instrumentations read.
+        """
+        context = trace_api.set_span_in_context(entry.otel_span)
+        if suppress:
+            context = context_api.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, context)
+            context = context_api.set_value(_SUPPRESS_LLM_KEY, True, context)
+        entry.token = context_api.attach(context)
         entry.marker = _attach_marker.set(0)
 
     def release(self, entry: Entry) -> None:

@@ -13,6 +13,8 @@ Invariants (each has a test in tests/otel/):
 - Sampler-relevant attributes are set at start, late ones at end; content is serialised only when
   capture is on AND the span is recording. Metrics are recorded after the span has ended.
 - Every attribute value goes through `redact` (if given), then is made UTF-8-encodable and bounded.
+- The upstream OpenAI Agents SDK's traces and spans are accepted too (`agents.add_trace_processor`):
+  `openai_agents.py` turns them into views of ours; its task and turn spans are passed through.
 - Never raises into the run: internal errors are logged (type and location only, never values),
   at most once a minute per kind; with `OTEL_AGENTS_STRICT=1` (our tests) they are raised so bugs
   fail loudly.
@@ -34,13 +36,14 @@ from opentelemetry.trace import Status, StatusCode, TracerProvider
 from opentelemetry.util.types import AttributeValue
 
 from ..tracing.processor import TracingProcessor
-from ..tracing.span_data import AgentSpanData
+from ..tracing.span_data import AgentSpanData, GenerationSpanData
 from . import mapping
 from . import semconv as sc
 from .capture import DEFAULT_MAX_CONTENT_LENGTH, CaptureMode, clean_str, resolve_capture_mode
 from .exporters import call_within
 from .metrics import BridgeMetrics, get_metrics, scope_version
-from .parenting import Attachments, Entry, enable_pinning, pinned_trace_id
+from .openai_agents import SdkAdapter
+from .parenting import Attachments, Entry, enable_pinning, pinned_span_id, pinned_trace_id
 
 if TYPE_CHECKING:
     from ..tracing.spans import Span
@@ -94,6 +97,7 @@ class OTelTracingProcessor(TracingProcessor):
         self._attachments = Attachments()
         self._lock = threading.Lock()
         self._last_logged: dict[str, float] = {}
+        self._sdk = SdkAdapter(max_open_spans)  # the OpenAI Agents SDK's objects -> views of ours
 
     @property
     def capture_mode(self) -> CaptureMode:
@@ -104,6 +108,7 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_trace_start(self, trace: Trace) -> None:
         try:
+            trace = self._sdk.trace(trace)
             self._attachments.unwind()
             start = mapping.trace_start(trace)
             tracer = self._get_tracer()
@@ -122,6 +127,7 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_trace_end(self, trace: Trace) -> None:
         try:
+            trace = self._sdk.trace(trace, ending=True)
             entry = self._open.pop(trace.trace_id, None)
             if entry is None:
                 return
@@ -135,6 +141,10 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_span_start(self, span: Span[Any]) -> None:
         try:
+            view = self._sdk.span(span)  # the OpenAI Agents SDK's spans -> views of ours
+            if view is None:
+                return  # an SDK task/turn span: passed through, its children nest above it
+            span = view
             self._attachments.unwind()
             trace_entry = self._open.get(span.trace_id)
             parent = self._open.get(span.parent_id) if span.parent_id else None
@@ -147,26 +157,31 @@ class OTelTracingProcessor(TracingProcessor):
             parent_ctx = (
                 trace_api.set_span_in_context(parent.otel_span) if parent is not None else None
             )
-            otel_span = self._get_tracer().start_span(
-                _name(start.name),
-                context=parent_ctx,
-                kind=start.kind,
-                attributes=self._final(start.attributes),
-                start_time=span.start_time_ns,
-            )
+            with pinned_span_id(span.span_id):
+                otel_span = self._get_tracer().start_span(
+                    _name(start.name),
+                    context=parent_ctx,
+                    kind=start.kind,
+                    attributes=self._final(start.attributes),
+                    start_time=span.start_time_ns,
+                )
             if isinstance(data, AgentSpanData):
                 agent: str | None = data.name
             else:
                 agent = parent.agent if parent is not None else None
             workflow = trace_entry.workflow if trace_entry is not None else None
             entry = Entry(otel_span, agent, workflow, group_id)
-            self._attachments.attach(entry)
+            self._attachments.attach(entry, suppress=isinstance(data, GenerationSpanData))
             self._store(span.span_id, entry)
         except Exception as error:
             self._internal_error("on_span_start", error)
 
     def on_span_end(self, span: Span[Any]) -> None:
         try:
+            view = self._sdk.span(span, ending=True)
+            if view is None:
+                return
+            span = view
             entry = self._open.pop(span.span_id, None)
             if entry is None:
                 return
@@ -211,6 +226,10 @@ class OTelTracingProcessor(TracingProcessor):
             return error_type  # sampled out: build nothing, serialise nothing
         end_ns = span.end_time_ns
         capture = self._capture
+        late = getattr(span, "late_start", None)  # SDK spans: start fields filled after the start
+        if late is not None:
+            otel_span.update_name(_name(late.name))
+            otel_span.set_attributes(self._final(late.attributes))
         end = mapping.span_end(span.span_data, include_content=capture.enabled, limit=self._limit)
         if end.new_name:
             otel_span.update_name(_name(end.new_name))
