@@ -68,6 +68,17 @@ def _build_default_processors() -> list[TracingProcessor]:
     except (ImportError, AttributeError):
         logger.debug("No default tracing processor: otel_agents.otel.default_processor missing")
         return []
+    except Exception as error:
+        # The OpenTelemetry SDK reads some OTEL_* variables when imported and raises on a bad
+        # value (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=many, OTEL_PROPAGATORS=typo): the run must go
+        # on without export, with the SDK's message (it names the variable or the value).
+        logger.warning(
+            "otel-agents: the OpenTelemetry bridge could not be loaded (%s: %s); runs are traced "
+            "but not exported",
+            type(error).__name__,
+            error,
+        )
+        return []
     try:
         processor = factory()
     except Exception:
