@@ -15,6 +15,7 @@ from openai import AsyncOpenAI, AsyncStream
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseStreamEvent
+from pydantic import ValidationError
 
 from ..exceptions import ModelBehaviorError
 from ._chat_convert import chat_params, item_ids, model_response_from_completion
@@ -60,7 +61,22 @@ class ChatStreamConverter:
         self._emitted = False
 
     def feed(self, chunk: ChatCompletionChunk) -> list[ResponseStreamEvent]:
-        """The events for one chunk (the first chunk also starts the response)."""
+        """The events for one chunk (the first chunk also starts the response).
+
+        Raises:
+            ModelBehaviorError: The chunk has a field of the wrong type (the openai client does
+                not validate streamed chunks, so a non-conforming server shows up here).
+        """
+        try:
+            return self._feed(chunk)
+        except (ValidationError, AttributeError, TypeError) as exc:
+            raise ModelBehaviorError(
+                f"The server sent a Chat Completions stream chunk that does not follow the API "
+                f"({type(exc).__name__}: {_first_line(exc)}); check the server's OpenAI "
+                "compatibility (model server version, streaming tool calls)."
+            ) from None
+
+    def _feed(self, chunk: ChatCompletionChunk) -> list[ResponseStreamEvent]:
         events: list[ResponseStreamEvent] = []
         builder = self._builder
         if builder is None:
@@ -208,3 +224,9 @@ class OpenAIChatCompletionsModel(Model):
                     yield event
         for event in converter.finish():
             yield event
+
+
+def _first_line(exc: BaseException) -> str:
+    # Pydantic's messages run over many lines and may quote the payload; the first line names
+    # the field, which is what the user needs.
+    return str(exc).splitlines()[0][:200] if str(exc) else ""

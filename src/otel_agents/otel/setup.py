@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from ..exceptions import UserError
+from .capture import clean_str
 from .exporters import (
     CountingBatchSpanProcessor,
     CountingMetricExporter,
@@ -175,7 +177,7 @@ def build_providers(
 ) -> tuple[TracerProvider | None, MeterProvider | None]:
     """SDK providers with the exporters `settings` asks for (None for a signal set to none)."""
     env = os.environ if environ is None else environ
-    resource = Resource.create({"service.name": service_name} if service_name else {})
+    resource = _encodable(Resource.create({"service.name": service_name} if service_name else {}))
     meter_provider: MeterProvider | None = None
     readers: list[MetricReader] = []
     metric_drops = DropCounter("metric points")
@@ -340,7 +342,8 @@ def _check_number(env: Mapping[str, str], name: str, *, integer: bool, minimum: 
         value = int(raw) if integer else float(raw)
     except ValueError:
         value = None
-    if value is None or value < minimum:
+    # float() accepts "nan" and "inf"; neither is a usable timeout or interval.
+    if value is None or not math.isfinite(value) or value < minimum:
         kind = "an integer" if integer else "a number"
         raise UserError(f"{name}={raw!r} is not valid: use {kind} >= {minimum:g}")
 
@@ -355,3 +358,16 @@ def _check_endpoint(name: str, value: str, protocol: str) -> None:
         f"{name}={value!r} is not a valid OTLP endpoint: use a URL such as "
         "http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)"
     )
+
+
+def _encodable(resource: Resource) -> Resource:
+    """The resource with text values the OTLP encoder accepts.
+
+    An environment value that is not UTF-8 (e.g. `OTEL_SERVICE_NAME` set from raw bytes) reaches
+    Python as lone surrogates, which protobuf refuses on every export.
+    """
+    attributes = {
+        key: clean_str(value) if isinstance(value, str) else value
+        for key, value in resource.attributes.items()
+    }
+    return Resource(attributes, resource.schema_url)
