@@ -148,7 +148,8 @@ async def run_loop(state: RunState) -> None:
             settings = agent.model_settings.resolve(state.config.model_settings)
             request = ModelRequest(
                 system_instructions=await agent.get_system_prompt(state.context),
-                input=state.model_input,
+                # A snapshot: the run goes on appending to its own list.
+                input=list(state.model_input),
                 settings=settings,
                 tools=_tool_specs(state, agent),
                 output=AgentOutputSchema(agent.output_type).spec()

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 else:
     try:
         from opentelemetry.instrumentation.instrumentor import BaseInstrumentor as _Base
-    except ImportError:
+    except Exception:  # not installed, or its import rejected an env value (OTEL_PROPAGATORS)
         _Base = _MinimalInstrumentor
 
 
