@@ -48,7 +48,7 @@ CASES: dict[str, Case] = {
     "span-attribute-count-limit": Case(
         {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "many"}, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", False
     ),
-    "propagator-unknown": Case({"OTEL_PROPAGATORS": "bogus"}, "bogus", False),
+    "propagator-unknown": Case({"OTEL_PROPAGATORS": "bogus"}, "bogus", True),
     "export-timeout-nan": Case(
         {"OTEL_EXPORTER_OTLP_TIMEOUT": "nan"}, "OTEL_EXPORTER_OTLP_TIMEOUT", False
     ),

@@ -48,7 +48,14 @@ if TYPE_CHECKING:
 else:
     try:
         from opentelemetry.instrumentation.instrumentor import BaseInstrumentor as _Base
-    except Exception:  # not installed, or its import rejected an env value (OTEL_PROPAGATORS)
+    except ImportError:
+        _Base = _MinimalInstrumentor
+    except Exception as error:  # its import rejected an env value, e.g. OTEL_PROPAGATORS=bogus
+        logging.getLogger("otel_agents.otel").warning(
+            "opentelemetry-instrumentation could not be imported (%s); otel-agents goes on "
+            "without it. Fix the environment variable it names.",
+            error,
+        )
         _Base = _MinimalInstrumentor
 
 
