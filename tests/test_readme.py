@@ -44,3 +44,15 @@ def test_readme_example_runs(code: str, tmp_path: Path) -> None:
     expected = [m.group(1).strip() for m in re.finditer(r"^print\(.*\)\s+# (.*)$", code, re.M)]
     for line in expected:
         assert line in done.stdout, f"README says {line!r}; the example printed {done.stdout!r}"
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    text = README.read_text()
+    named = re.findall(r"`(test_[\w]+\.py)(?:::(\w+))?`", text)
+    assert len(named) > 10
+    missing = []
+    for file, name in named:
+        found = list((README.parent / "tests").rglob(file))
+        if not found or (name and not any(f"def {name}(" in p.read_text() for p in found)):
+            missing.append(f"{file}::{name}")
+    assert missing == []
