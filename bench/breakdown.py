@@ -30,7 +30,6 @@ from opentelemetry.sdk.trace import Tracer
 
 import otel_agents.otel.mapping as mapping
 import otel_agents.otel.metrics as metrics
-import otel_agents.otel.openai_agents as openai_agents
 import otel_agents.otel.parenting as parenting
 import otel_agents.otel.processor as processor
 import otel_agents.tracing.processor as tracing_processor
@@ -52,10 +51,9 @@ TARGETS: list[tuple[Any, str, str]] = [
     (parenting.Attachments, "attach", "bridge: context attach/release"),
     (parenting.Attachments, "release", "bridge: context attach/release"),
     (parenting.Attachments, "unwind", "bridge: context attach/release"),
-    (processor, "pinned_trace_id", "bridge: pinned ids"),
-    (processor, "pinned_span_id", "bridge: pinned ids"),
-    (openai_agents.SdkAdapter, "span", "bridge: SdkAdapter pass-through"),
-    (openai_agents.SdkAdapter, "trace", "bridge: SdkAdapter pass-through"),
+    (processor, "pin_trace_id", "bridge: pinned ids"),
+    (processor, "pin_span_id", "bridge: pinned ids"),
+    (processor, "unpin", "bridge: pinned ids"),
     (trace_api, "set_span_in_context", "OTel API: set_span_in_context"),
     (metrics.BridgeMetrics, "record_span", "bridge: metric attributes (BridgeMetrics)"),
     (metrics.BridgeMetrics, "record_workflow", "bridge: metric attributes (BridgeMetrics)"),

@@ -8,6 +8,8 @@
 - `capture()` runs one workload run through the bridge with in-memory providers and records every
   span (name, kind, final attributes, events, status, tree) and every metric measurement;
   `Floor` replays exactly that with the OTel SDK directly, no runner: the raw floor.
+  `MinimalProcessor` replays it from inside a run (a processor with nothing to map): what
+  emitting those spans from a run's callbacks costs any bridge.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from opentelemetry.trace import Status
 
 from otel_agents.otel import OTelTracingProcessor
 from otel_agents.otel import semconv as sc
-from otel_agents.tracing import set_trace_processors, set_tracing_disabled
+from otel_agents.tracing import TracingProcessor, set_trace_processors, set_tracing_disabled
 
 from .workload import RunOnce
 
@@ -128,7 +130,7 @@ class Pipeline:
         self.meter_provider.shutdown()
 
 
-def use_ours(mode: str, processor: OTelTracingProcessor | None = None) -> Callable[[], None]:
+def use_ours(mode: str, processor: TracingProcessor | None = None) -> Callable[[], None]:
     """An `activate` hook for our tracing: "off", "noproc" (on, no processor) or "bridge"."""
 
     def activate() -> None:
@@ -182,6 +184,10 @@ class _RecordingMeter:
         self._specs[("counter", name)] = kwargs
         return _RecordingInstrument(self._log, ("counter", name))
 
+    def create_observable_counter(self, name: str, *args: Any, **kwargs: Any) -> None:
+        # Observed when a reader collects, not during runs: nothing for the floor to replay.
+        return None
+
 
 class RecordingMeterProvider:
     """Duck-typed meter provider that logs every measurement the bridge makes, in order."""
@@ -231,6 +237,67 @@ def capture(once: RunOnce) -> Capture:
         parent = shapes.get(span.parent.span_id) if span.parent is not None else None
         (parent.children if parent is not None else roots).append(shape)
     return Capture(roots, len(spans), meters.log, meters.specs)
+
+
+class MinimalProcessor(TracingProcessor):
+    """The cheapest processor a bridge could be, inside the run: a diagnostic, not a bridge.
+
+    It replays a captured run's spans (names, kinds, attributes, events, status: `SpanShape`s in
+    start order) as the run's traces and spans start and end: SDK spans under the right parents,
+    made current and detached, with nothing mapped, cleaned or measured. Its cost against the
+    floor (the same spans emitted back to back, no runner) is what emitting spans from inside a
+    run costs any bridge (callbacks interleaved with the runner's own code), before mapping and
+    metrics.
+    """
+
+    def __init__(self, shape: Capture, pipeline: Pipeline) -> None:
+        self.tracer = pipeline.tracer_provider.get_tracer(sc.SCOPE_NAME)
+        self.order: list[SpanShape] = []
+
+        def walk(node: SpanShape) -> None:
+            self.order.append(node)
+            for child in node.children:
+                walk(child)
+
+        for root in shape.roots:
+            walk(root)
+        self.next = 0
+        self.open: dict[str, tuple[Any, object, context_api.Context, SpanShape]] = {}
+
+    def _start(self, key: str, parent_key: str | None) -> None:
+        node = self.order[self.next % len(self.order)]
+        self.next += 1
+        parent = self.open.get(parent_key) if parent_key else None
+        span = self.tracer.start_span(
+            node.name,
+            context=parent[2] if parent else None,
+            kind=node.kind,
+            attributes=node.attributes,
+        )
+        ctx = trace_api.set_span_in_context(span)
+        self.open[key] = (span, context_api.attach(ctx), ctx, node)
+
+    def _end(self, key: str) -> None:
+        span, token, _, node = self.open.pop(key)
+        for name, attrs in node.events:
+            span.add_event(name, attrs)
+        if node.status.status_code is not trace_api.StatusCode.UNSET:
+            span.set_status(node.status)
+        context_api.detach(token)  # type: ignore[arg-type]
+        span.end()
+
+    def on_trace_start(self, trace: Any) -> None:
+        self.next = 0
+        self._start(trace.trace_id, None)
+
+    def on_trace_end(self, trace: Any) -> None:
+        self._end(trace.trace_id)
+
+    def on_span_start(self, span: Any) -> None:
+        self._start(span.span_id, span.parent_id or span.trace_id)
+
+    def on_span_end(self, span: Any) -> None:
+        self._end(span.span_id)
 
 
 class Floor:

@@ -4,14 +4,16 @@
    OTel bridge (batch processor + counting no-op exporter, metrics on).
 2. The raw floor: the spans the bridge exported for one run (same names, kinds, attributes,
    events, nesting), created directly with the OTel SDK on the same provider setup; and the
-   same plus the bridge's metric measurements (same instruments, values, attributes).
+   same plus the bridge's metric measurements (same instruments, values, attributes). And the
+   same spans replayed by a minimal processor from inside the run (`MinimalProcessor`): the
+   share of the bridge's cost that any processor pays for emitting from a run's callbacks.
 3. The upstream SDK on the same script: off, no processor, OpenInference, our adapter.
 """
 
 from __future__ import annotations
 
 from .harness import Block, Harness, Summary
-from .otel_kit import CountingExporter, Floor, Pipeline, capture, use_ours
+from .otel_kit import CountingExporter, Floor, MinimalProcessor, Pipeline, capture, use_ours
 from .report import Report, ms, pct, ratio, us
 from .upstream import OpenInference, our_adapter, reset, use
 from .workload import OurWorkload, UpstreamWorkload
@@ -44,7 +46,9 @@ def ours_vs_floor(h: Harness, report: Report, rounds: int) -> dict[str, float]:
             "same group. *Bridge* = `OTelTracingProcessor` on an SDK `TracerProvider` "
             "(`BatchSpanProcessor`, default sizes, counting no-op exporter) and a `MeterProvider` "
             "(`InMemoryMetricReader`), metrics on. *Floor* = the same spans created directly with "
-            "the SDK (same provider setup), no runner; *floor+metrics* adds the same measurements."
+            "the SDK (same provider setup), no runner; *floor+metrics* adds the same measurements "
+            "(the histogram records: the bridge's counters are running totals read by "
+            "`ObservableCounter` callbacks when a reader collects, so no run makes a counter call)."
         ),
     )
     for mode in MODES:
@@ -60,11 +64,15 @@ def ours_vs_floor(h: Harness, report: Report, rounds: int) -> dict[str, float]:
         floor = Block("floor", Floor(shape, floor_pipe, metrics=False).run, use_ours("off"))
         floor_m = Block("floor_m", Floor(shape, floor_pipe, metrics=True).run, use_ours("off"))
         spans_only = Block("spans_only", work.run, use_ours("bridge", spans_only_pipe.bridge()))
+        minimal_pipe = Pipeline(CountingExporter(), metrics=False)
+        minimal = Block(
+            "minimal", work.run, use_ours("bridge", MinimalProcessor(shape, minimal_pipe))
+        )
         r = h.rounds(
             {
                 "noproc": [off, noproc],
                 "bridge": [off, bridge, floor, floor_m],
-                "spans_only": [off, spans_only, floor],
+                "spans_only": [off, spans_only, floor, minimal],
             },
             rounds,
             f"ours/{mode}",
@@ -91,7 +99,11 @@ def ours_vs_floor(h: Harness, report: Report, rounds: int) -> dict[str, float]:
             r.per_round("bridge", ("bridge", "off", "floor_m"), lambda a, b, f: a - b - f)
         )
         table.add(mode, "spans per run (trace + spans)", str(spans))
-        table.add(mode, "metric measurements per run", str(len(shape.measurements)))
+        table.add(
+            mode,
+            "metric instrument calls per run (histogram records)",
+            str(len(shape.measurements)),
+        )
         table.add(mode, "tracing off", ms(r.median("bridge", "off")))
         table.add(mode, "tracing on, no processor", ms(r.median("noproc", "noproc")))
         table.add(mode, "OTel bridge", ms(r.median("bridge", "bridge")))
@@ -121,6 +133,19 @@ def ours_vs_floor(h: Harness, report: Report, rounds: int) -> dict[str, float]:
             us(_per_span(so_cost, spans)),
         )
         table.add(mode, "bridge with metrics off: cost / floor (spans only)", ratio(so_floor))
+        minimal_cost = Summary.of(r.per_round("spans_only", ("minimal", "off"), diff))
+        minimal_floor = Summary.of(
+            r.per_round("spans_only", ("minimal", "off", "floor"), lambda a, b, f: (a - b) / f)
+        )
+        table.add(
+            mode,
+            "minimal processor in the run (the same spans replayed, nothing mapped, no metrics): "
+            "cost per span",
+            us(_per_span(minimal_cost, spans)),
+        )
+        table.add(
+            mode, "minimal processor in the run: cost / floor (spans only)", ratio(minimal_floor)
+        )
         bridge_pipe.flush()
         expected = bridge.total * spans
         exported = bridge_pipe.exporter.spans  # type: ignore[attr-defined]
@@ -137,7 +162,7 @@ def ours_vs_floor(h: Harness, report: Report, rounds: int) -> dict[str, float]:
             ratio(bridge_ratio),
             bridge_ratio.median <= 1.15,
         )
-        for pipe in (bridge_pipe, floor_pipe, spans_only_pipe):
+        for pipe in (bridge_pipe, floor_pipe, spans_only_pipe, minimal_pipe):
             pipe.shutdown()
     return costs
 

@@ -114,6 +114,8 @@ def resolve_capture_mode(setting: CaptureMode | bool | str | None) -> CaptureMod
 
 def clean_str(text: str) -> str:
     """Text that UTF-8 can encode: lone surrogates become U+FFFD instead of breaking export."""
+    if text.isascii():  # O(1) in CPython (a flag on the string): the common case costs nothing
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

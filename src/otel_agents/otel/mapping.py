@@ -68,7 +68,7 @@ class SpanErrorLike(Protocol):
     def type(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 us per span
 class SpanStart:
     """How to start the OTel span."""
 
@@ -77,7 +77,7 @@ class SpanStart:
     attributes: Attributes
 
 
-@dataclass
+@dataclass(slots=True)
 class SpanEnd:
     """What to apply before ending the OTel span.
 
@@ -144,7 +144,8 @@ def span_start(data: SpanData, *, conversation_id: str | None = None) -> SpanSta
         _put(attrs, sc.SERVER_ADDRESS, data.server_address)
         _put(attrs, sc.SERVER_PORT, data.server_port)
         _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
-        attrs.update(request_attributes(data.model_config))
+        if data.model_config:
+            attrs.update(request_attributes(data.model_config))
         name = f"{sc.OP_CHAT} {data.model}" if data.model else sc.OP_CHAT
         return SpanStart(name, SpanKind.CLIENT, attrs)
     if isinstance(data, FunctionSpanData):

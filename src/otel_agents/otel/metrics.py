@@ -6,10 +6,18 @@ buckets without a View). Counters are ours (`otel_agents.*`) and count what the 
 cover: stream events by type and name, runs by outcome, tool calls by outcome, handoffs, guardrail
 trips, and telemetry the bridge or its export pipeline had to drop.
 
+Cost: an SDK instrument call costs 6-11 us (attribute validation, hashing, aggregation, exemplar
+sampling). The counters make none on the hot path: each is a running total per attribute set
+(`totals.py`) published by an `ObservableCounter` callback when a reader collects, with the same
+names, units and attributes as cumulative monotonic sums (counters carry no exemplars). The
+histograms stay synchronous SDK calls, so their exemplars link metrics to traces; their attribute
+dicts are built and cleaned once per distinct key and reused.
+
 Cardinality stays bounded: attributes are operation, provider, model, agent, tool, workflow and
-guardrail names, outcomes and error types; never ids or content. Every method is called after the
-span has ended, once per span; stream events are added once per (type, name) key per agent span,
-never once per token.
+guardrail names, outcomes and error types; never ids or content (and a counter past
+`totals.MAX_SERIES` attribute sets counts new ones in an overflow series). Every method is
+called after the span has ended, once per span; stream events are added once per (type, name)
+key per agent span, never once per token.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry.metrics import MeterProvider, get_meter_provider
 from opentelemetry.util.types import AttributeValue
@@ -32,8 +40,12 @@ from ..tracing.span_data import (
 )
 from . import semconv as sc
 from .capture import clean_str
+from .totals import Totals
 
 Attributes = dict[str, AttributeValue]
+
+_MAX_CACHED = 2000  # histogram attribute dicts kept per span kind; beyond, built per call
+_T = TypeVar("_T")
 
 _lock = threading.Lock()
 _by_provider: weakref.WeakKeyDictionary[Any, BridgeMetrics] = weakref.WeakKeyDictionary()
@@ -69,26 +81,56 @@ class BridgeMetrics:
             description="Mean time between output chunks after the first, per streamed response.",
             explicit_bucket_boundaries_advisory=sc.SECONDS_BUCKETS,
         )
-        self.stream_events = meter.create_counter(
-            sc.METRIC_STREAM_EVENTS, unit="{event}", description="Stream events emitted to callers."
+        self._stream_events = Totals(
+            (sc.OA_STREAM_EVENT_TYPE, sc.OA_STREAM_EVENT_NAME, sc.GEN_AI_AGENT_NAME),
+            _split_event,  # raw values: ("event_type:name", agent)
         )
-        self.runs = meter.create_counter(
-            sc.METRIC_RUNS, unit="{run}", description="Agent runs, by outcome."
+        self._runs = Totals((sc.OA_RUN_OUTCOME, sc.GEN_AI_AGENT_NAME, sc.GEN_AI_WORKFLOW_NAME))
+        self._tool_calls = Totals((sc.GEN_AI_TOOL_NAME, sc.OA_TOOL_OUTCOME, sc.GEN_AI_AGENT_NAME))
+        self._handoffs = Totals((sc.OA_HANDOFF_FROM_AGENT, sc.OA_HANDOFF_TO_AGENT))
+        self._guardrail_trips = Totals((sc.OA_GUARDRAIL_NAME, sc.OA_GUARDRAIL_KIND))
+        self._dropped = Totals((sc.OA_SIGNAL,))
+        self.stream_events = meter.create_observable_counter(
+            sc.METRIC_STREAM_EVENTS,
+            [self._stream_events.observe],
+            unit="{event}",
+            description="Stream events emitted to callers.",
         )
-        self.tool_calls = meter.create_counter(
-            sc.METRIC_TOOL_CALLS, unit="{call}", description="Tool calls, by tool and outcome."
+        self.runs = meter.create_observable_counter(
+            sc.METRIC_RUNS,
+            [self._runs.observe],
+            unit="{run}",
+            description="Agent runs, by outcome.",
         )
-        self.handoffs = meter.create_counter(
-            sc.METRIC_HANDOFFS, unit="{handoff}", description="Handoffs between agents."
+        self.tool_calls = meter.create_observable_counter(
+            sc.METRIC_TOOL_CALLS,
+            [self._tool_calls.observe],
+            unit="{call}",
+            description="Tool calls, by tool and outcome.",
         )
-        self.guardrail_trips = meter.create_counter(
-            sc.METRIC_GUARDRAIL_TRIPS, unit="{trip}", description="Guardrail tripwires fired."
+        self.handoffs = meter.create_observable_counter(
+            sc.METRIC_HANDOFFS,
+            [self._handoffs.observe],
+            unit="{handoff}",
+            description="Handoffs between agents.",
         )
-        self.dropped = meter.create_counter(
+        self.guardrail_trips = meter.create_observable_counter(
+            sc.METRIC_GUARDRAIL_TRIPS,
+            [self._guardrail_trips.observe],
+            unit="{trip}",
+            description="Guardrail tripwires fired.",
+        )
+        self.dropped = meter.create_observable_counter(
             sc.METRIC_TELEMETRY_DROPPED,
+            [self._dropped.observe],
             unit="{item}",
             description="Spans or metric points the bridge or its export pipeline dropped.",
         )
+        # Cleaned histogram attribute dicts by key, built once (bounded; never mutated after).
+        self._agent_attrs: dict[tuple[Any, ...], Attributes] = {}
+        self._chat_attrs: dict[tuple[Any, ...], tuple[Attributes, Attributes, Attributes]] = {}
+        self._tool_attrs: dict[tuple[Any, ...], Attributes] = {}
+        self._workflow_attrs: dict[tuple[Any, ...], Attributes] = {}
 
     def record_span(
         self,
@@ -108,70 +150,75 @@ class BridgeMetrics:
             agent: The agent it ran under (its own name for agent spans).
             workflow: Its trace's workflow name.
         """
-        if isinstance(data, AgentSpanData):
-            attrs: Attributes = {
-                sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
-                sc.GEN_AI_AGENT_NAME: data.name,
-            }
-            _put(attrs, sc.GEN_AI_PROVIDER_NAME, data.provider)
-            _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
+        if isinstance(data, GenerationSpanData):
+            key: tuple[Any, ...] = (
+                data.provider,
+                data.model,
+                data.response_model,
+                data.server_address,
+                data.server_port,
+                agent,
+            )
+            chat = self._chat_attrs.get(key)
+            if chat is None:
+                chat = _keep(self._chat_attrs, key, _chat_attributes(key))
             if seconds is not None:
-                self.record_operation(attrs, seconds, error_type=error_type)
-            if data.stream_events:
-                self.record_stream_events(data.name, data.stream_events)
-            if data.run_outcome:
-                self.record_run(data.run_outcome, data.name, workflow)
-        elif isinstance(data, GenerationSpanData):
-            attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT}
-            _put(attrs, sc.GEN_AI_PROVIDER_NAME, data.provider)
-            _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
-            _put(attrs, sc.GEN_AI_RESPONSE_MODEL, data.response_model)
-            _put(attrs, sc.SERVER_ADDRESS, data.server_address)
-            _put(attrs, sc.SERVER_PORT, data.server_port)
-            _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
-            if seconds is not None:
-                self.record_operation(attrs, seconds, error_type=error_type)
-            self.record_usage(attrs, data.usage)
+                self._duration(chat[0], seconds, error_type)
+            usage = data.usage
+            if usage:
+                self._tokens(chat, usage)
             if data.stream:
-                self.record_stream_timing(
-                    attrs, data.time_to_first_chunk, data.time_per_output_chunk
-                )
-        elif isinstance(data, FunctionSpanData):
-            attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL, sc.GEN_AI_TOOL_NAME: data.name}
-            _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
+                if data.time_to_first_chunk is not None:
+                    self.time_to_first_chunk.record(max(data.time_to_first_chunk, 0.0), chat[0])
+                if data.time_per_output_chunk is not None:
+                    self.time_per_output_chunk.record(max(data.time_per_output_chunk, 0.0), chat[0])
+        elif isinstance(data, AgentSpanData):
+            name = data.name
             if seconds is not None:
-                self.record_operation(attrs, seconds, error_type=error_type)
-            self.record_tool_call(data.name, error_type is None, agent)
+                key = (name, data.provider, data.model)
+                attrs = self._agent_attrs.get(key)
+                if attrs is None:
+                    attrs = _keep(self._agent_attrs, key, _agent_attributes(key))
+                self._duration(attrs, seconds, error_type)
+            if data.stream_events:
+                self.record_stream_events(name, data.stream_events)
+            if data.run_outcome:
+                self._runs.add((data.run_outcome, name, workflow))
+        elif isinstance(data, FunctionSpanData):
+            if seconds is not None:
+                key = (data.name, agent)
+                attrs = self._tool_attrs.get(key)
+                if attrs is None:
+                    attrs = _keep(self._tool_attrs, key, _tool_attributes(key))
+                self._duration(attrs, seconds, error_type)
+            self._tool_calls.add((data.name, "success" if error_type is None else "error", agent))
         elif isinstance(data, HandoffSpanData):
-            self.record_handoff(data.from_agent, data.to_agent)
+            self._handoffs.add((data.from_agent or "unknown", data.to_agent or "unknown"))
         elif isinstance(data, GuardrailSpanData) and data.triggered:
-            self.record_guardrail_trip(data.name, data.kind)
+            self._guardrail_trips.add((data.name, data.kind))
 
     def record_workflow(self, workflow: str | None, seconds: float) -> None:
         """One trace's `invoke_workflow` duration."""
-        attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW}
-        _put(attrs, sc.GEN_AI_WORKFLOW_NAME, workflow)
-        self.record_operation(attrs, seconds)
+        key = (workflow,)
+        attrs = self._workflow_attrs.get(key)
+        if attrs is None:
+            built: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW}
+            _put(built, sc.GEN_AI_WORKFLOW_NAME, workflow)
+            attrs = _keep(self._workflow_attrs, key, _safe(built))
+        self._duration(attrs, seconds, None)
 
     def record_operation(
         self, attrs: Attributes, seconds: float, *, error_type: str | None = None
     ) -> None:
         """One `gen_ai.client.operation.duration` point (chat, invoke_agent, execute_tool, ...)."""
-        if error_type is not None:
-            attrs = {**attrs, sc.ERROR_TYPE: error_type}
-        self.duration.record(max(seconds, 0.0), _safe(attrs))
+        self._duration(_safe(dict(attrs)), seconds, error_type)
 
     def record_usage(self, attrs: Attributes, usage: Mapping[str, int] | None) -> None:
         """Input and output token counts of one model call, when the provider reported them."""
         if not usage:
             return
-        for key, token_type in (
-            ("input_tokens", sc.TOKEN_TYPE_INPUT),
-            ("output_tokens", sc.TOKEN_TYPE_OUTPUT),
-        ):
-            value = usage.get(key)
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                self.token_usage.record(value, _safe({**attrs, sc.GEN_AI_TOKEN_TYPE: token_type}))
+        base = _safe(dict(attrs))
+        self._tokens(_with_token_types(base), usage)
 
     def record_stream_timing(
         self, attrs: Attributes, first_chunk: float | None, per_chunk: float | None
@@ -183,55 +230,93 @@ class BridgeMetrics:
             self.time_per_output_chunk.record(max(per_chunk, 0.0), _safe(attrs))
 
     def record_stream_events(self, agent: str, counts: Mapping[str, int]) -> None:
-        """One add per "event_type:name" key of an agent span's stream event counts."""
-        for key, count in counts.items():
-            if count <= 0:
-                continue
-            event_type, _, name = key.partition(":")
-            self.stream_events.add(
-                count,
-                _safe(
-                    {
-                        sc.OA_STREAM_EVENT_TYPE: event_type,
-                        sc.OA_STREAM_EVENT_NAME: name,
-                        sc.GEN_AI_AGENT_NAME: agent,
-                    }
-                ),
-            )
+        """Adds an agent span's stream event counts, by "event_type:name" key."""
+        self._stream_events.add_counts(counts, agent)
 
     def record_run(self, outcome: str, agent: str, workflow: str | None) -> None:
         """One finished run, by outcome, final agent and workflow name."""
-        attrs: Attributes = {sc.OA_RUN_OUTCOME: outcome, sc.GEN_AI_AGENT_NAME: agent}
-        if workflow is not None:
-            attrs[sc.GEN_AI_WORKFLOW_NAME] = workflow
-        self.runs.add(1, _safe(attrs))
+        self._runs.add((outcome, agent, workflow))
 
     def record_tool_call(self, tool: str, ok: bool, agent: str | None) -> None:
         """One tool call, by tool, outcome and calling agent."""
-        attrs: Attributes = {
-            sc.GEN_AI_TOOL_NAME: tool,
-            sc.OA_TOOL_OUTCOME: "success" if ok else "error",
-        }
-        if agent is not None:
-            attrs[sc.GEN_AI_AGENT_NAME] = agent
-        self.tool_calls.add(1, _safe(attrs))
+        self._tool_calls.add((tool, "success" if ok else "error", agent))
 
     def record_handoff(self, from_agent: str | None, to_agent: str | None) -> None:
         """One handoff (unknown ends are reported as "unknown")."""
-        attrs: Attributes = {
-            sc.OA_HANDOFF_FROM_AGENT: from_agent or "unknown",
-            sc.OA_HANDOFF_TO_AGENT: to_agent or "unknown",
-        }
-        self.handoffs.add(1, _safe(attrs))
+        self._handoffs.add((from_agent or "unknown", to_agent or "unknown"))
 
     def record_guardrail_trip(self, name: str, kind: str) -> None:
         """One guardrail whose tripwire fired."""
-        self.guardrail_trips.add(1, _safe({sc.OA_GUARDRAIL_NAME: name, sc.OA_GUARDRAIL_KIND: kind}))
+        self._guardrail_trips.add((name, kind))
 
     def record_dropped(self, signal: str, count: int = 1) -> None:
         """Telemetry dropped: `signal` is "spans" or "metrics"."""
         if count > 0:
-            self.dropped.add(count, {sc.OA_SIGNAL: signal})
+            self._dropped.add((signal,), count)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _duration(self, attrs: Attributes, seconds: float, error_type: str | None) -> None:
+        if error_type is not None:  # rare: not cached
+            attrs = {**attrs, sc.ERROR_TYPE: clean_str(error_type)}
+        self.duration.record(seconds if seconds > 0.0 else 0.0, attrs)
+
+    def _tokens(
+        self, chat: tuple[Attributes, Attributes, Attributes], usage: Mapping[str, int]
+    ) -> None:
+        for value, attrs in (
+            (usage.get("input_tokens"), chat[1]),
+            (usage.get("output_tokens"), chat[2]),
+        ):
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                self.token_usage.record(value, attrs)
+
+
+def _chat_attributes(key: tuple[Any, ...]) -> tuple[Attributes, Attributes, Attributes]:
+    """(operation attributes, with token type input, with token type output) of a model call."""
+    provider, model, response_model, address, port, agent = key
+    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT}
+    _put(attrs, sc.GEN_AI_PROVIDER_NAME, provider)
+    _put(attrs, sc.GEN_AI_REQUEST_MODEL, model)
+    _put(attrs, sc.GEN_AI_RESPONSE_MODEL, response_model)
+    _put(attrs, sc.SERVER_ADDRESS, address)
+    _put(attrs, sc.SERVER_PORT, port)
+    _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
+    return _with_token_types(_safe(attrs))
+
+
+def _with_token_types(attrs: Attributes) -> tuple[Attributes, Attributes, Attributes]:
+    return (
+        attrs,
+        {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT},
+        {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT},
+    )
+
+
+def _agent_attributes(key: tuple[Any, ...]) -> Attributes:
+    name, provider, model = key
+    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT, sc.GEN_AI_AGENT_NAME: name}
+    _put(attrs, sc.GEN_AI_PROVIDER_NAME, provider)
+    _put(attrs, sc.GEN_AI_REQUEST_MODEL, model)
+    return _safe(attrs)
+
+
+def _tool_attributes(key: tuple[Any, ...]) -> Attributes:
+    tool, agent = key
+    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL, sc.GEN_AI_TOOL_NAME: tool}
+    _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
+    return _safe(attrs)
+
+
+def _split_event(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+    event_type, _, name = str(raw[0]).partition(":")
+    return (event_type, name, raw[1])
+
+
+def _keep(cache: dict[tuple[Any, ...], _T], key: tuple[Any, ...], value: _T) -> _T:
+    if len(cache) < _MAX_CACHED:
+        cache[key] = value
+    return value
 
 
 def _put(attrs: Attributes, key: str, value: AttributeValue | None) -> None:

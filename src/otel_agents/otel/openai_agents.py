@@ -67,8 +67,8 @@ from . import mapping
 from .openai_agents_data import (
     DEFAULT_PROVIDER,
     convert,
+    function_calls,
     iso_ns,
-    output_items,
     run_outcome,
     span_error,
 )
@@ -92,7 +92,7 @@ class SdkSpanView(Span[Any]):
         self.late_start: mapping.SpanStart | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """What the adapter remembers about one open SDK span."""
 
@@ -105,6 +105,7 @@ class _Open:
     exc_at_start: int = 0  # id() of the exception being handled when it started, if any
     handed_off: bool = False  # agents: a handoff from it resolved
     tripped: bool = False  # agents: a guardrail under it tripped
+    start_ns: int | None = None  # its start, parsed once from the SDK's ISO string
 
 
 @dataclass
@@ -121,8 +122,9 @@ class SdkAdapter:
     (oldest dropped), each entry removed when its trace or span ends.
     """
 
-    def __init__(self, max_open: int = 100_000) -> None:
+    def __init__(self, max_open: int = 100_000, content: bool = True) -> None:
         self._max_open = max_open
+        self._content = content  # convert model calls' content (only when it can be exported)
         self._traces: dict[str, int] = {}  # trace id -> start ns
         self._spans: dict[str, _Open] = {}
         self._calls: dict[str, _Calls] = {}  # SDK parent span id -> its pending tool calls
@@ -168,14 +170,14 @@ class SdkAdapter:
         if kind in PASSED_THROUGH:
             self._bounded(self._spans)[span_id] = _Open(effective, agent_id, passed=True)
             return None
-        data = convert(sdk, kind, self._start_facts(kind, sdk, raw_parent))
+        data = convert(sdk, kind, self._start_facts(kind, sdk, raw_parent), self._content)
         record = _Open(effective, span_id if kind == "agent" else agent_id, passed=False, data=data)
         record.exc_at_start = id(sys.exc_info()[1])
         if isinstance(data, (AgentSpanData, GenerationSpanData)):
             record.start = mapping.span_start(data)
         self._bounded(self._spans)[span_id] = record
         view = SdkSpanView(span_id, str(span.trace_id), effective, data)
-        view.start_time_ns = iso_ns(span.started_at)
+        view.start_time_ns = record.start_ns = iso_ns(span.started_at)
         return view
 
     def _end(self, span: Any) -> SdkSpanView | None:
@@ -188,7 +190,7 @@ class SdkAdapter:
         kind = str(sdk.type)
         if record is None:  # started before this processor was registered: map what we can
             record = _Open(span.parent_id, None, passed=False)
-        data = convert(sdk, kind, record.data)
+        data = convert(sdk, kind, record.data, self._content)
         # The exception propagating now, unless it was already being handled at the start (a
         # run awaited inside the app's `except` block sees the app's exception throughout).
         exc = sys.exc_info()[1]
@@ -208,7 +210,8 @@ class SdkAdapter:
             if not record.handed_off:  # the SDK ends an agent span at a handoff or the run's end
                 data.run_outcome = run_outcome(exc, error, record.tripped)
         view = SdkSpanView(span_id, str(span.trace_id), record.parent_id, data)
-        view.start_time_ns = iso_ns(span.started_at)
+        start_ns = record.start_ns
+        view.start_time_ns = iso_ns(span.started_at) if start_ns is None else start_ns
         view.end_time_ns = iso_ns(span.ended_at)
         view.error = error
         if record.start is not None:
@@ -232,11 +235,7 @@ class SdkAdapter:
     def _remember_calls(self, raw_parent: str | None, sdk: Any) -> None:
         if not raw_parent:
             return
-        calls = [
-            (str(item["name"]), str(item["call_id"]))
-            for item in output_items(sdk)
-            if item.get("type") == "function_call" and item.get("call_id") and item.get("name")
-        ]
+        calls = function_calls(sdk)
         if calls:
             self._bounded(self._calls)[raw_parent] = _Calls(deque(calls))
 

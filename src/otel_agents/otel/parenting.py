@@ -22,8 +22,6 @@ Two jobs, both about context (and ids):
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from hashlib import blake2b
 
@@ -71,24 +69,28 @@ def enable_pinning(tracer: trace_api.Tracer) -> bool:
     return True
 
 
-@contextmanager
-def pinned_trace_id(trace_id: str) -> Iterator[None]:
-    """Within the block, a new root span gets `trace_id` (ours) as its OTel trace id.
+def pin_trace_id(trace_id: str) -> Token[int | None] | None:
+    """Until `unpin(token)`, a new root span gets `trace_id` (ours) as its OTel trace id.
 
-    Does nothing when an OTel span is current (the root then joins that trace) or when
-    `trace_id` is not "trace_" + 32 hex digits.
+    Pins nothing (returns None) when an OTel span is current (the root then joins that trace)
+    or when `trace_id` is not "trace_" + 32 hex digits. Set and reset around one `start_span`
+    call, directly (no context manager: this runs for every trace).
     """
-    wanted = None
-    if not trace_api.get_current_span().get_span_context().is_valid:
-        wanted = otel_trace_id(trace_id)
-    if wanted is None:
-        yield
-        return
-    token = _pinned_trace_id.set(wanted)
-    try:
-        yield
-    finally:
-        _pinned_trace_id.reset(token)
+    if trace_api.get_current_span().get_span_context().is_valid:
+        return None
+    wanted = otel_trace_id(trace_id)
+    return None if wanted is None else _pinned_trace_id.set(wanted)
+
+
+def pin_span_id(span_id: str) -> Token[int | None]:
+    """Until `unpin(token)`, a new span gets `otel_span_id(span_id)` as its OTel span id."""
+    return _pinned_span_id.set(otel_span_id(span_id))
+
+
+def unpin(token: Token[int | None] | None) -> None:
+    """Undoes `pin_trace_id` or `pin_span_id` (in the same Context, right after `start_span`)."""
+    if token is not None:
+        token.var.reset(token)
 
 
 def otel_trace_id(trace_id: str) -> int | None:
@@ -101,16 +103,6 @@ def otel_trace_id(trace_id: str) -> int | None:
     except ValueError:
         return None
     return value or None
-
-
-@contextmanager
-def pinned_span_id(span_id: str) -> Iterator[None]:
-    """Within the block, a new span gets `otel_span_id(span_id)` as its OTel span id."""
-    token = _pinned_span_id.set(otel_span_id(span_id))
-    try:
-        yield
-    finally:
-        _pinned_span_id.reset(token)
 
 
 def otel_span_id(span_id: str) -> int:
@@ -129,9 +121,22 @@ def otel_span_id(span_id: str) -> int:
 
 
 class Entry:
-    """One open OTel span, its attachment, and what its children inherit."""
+    """One open OTel span, its attachment, and what its children inherit.
 
-    __slots__ = ("agent", "group_id", "marker", "otel_span", "token", "workflow")
+    `context` is the OTel Context with the span set (its children's parent context, built once
+    per span); `attached` is the Context actually attached (with suppression keys, if any).
+    """
+
+    __slots__ = (
+        "agent",
+        "attached",
+        "context",
+        "group_id",
+        "marker",
+        "otel_span",
+        "token",
+        "workflow",
+    )
 
     def __init__(
         self,
@@ -144,6 +149,8 @@ class Entry:
         self.agent = agent
         self.workflow = workflow
         self.group_id = group_id
+        self.context: context_api.Context | None = None
+        self.attached: context_api.Context | None = None
         self.token: object | None = None
         self.marker: Token[int] | None = None
 
@@ -163,10 +170,11 @@ class Attachments:
         is told to stay quiet while it is current, so an instrumented OpenAI client adds no
         duplicate LLM span: the standard suppression key, and the one LLM instrumentations read.
         """
-        context = trace_api.set_span_in_context(entry.otel_span)
+        context = entry.context = trace_api.set_span_in_context(entry.otel_span)
         if suppress:
             context = context_api.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, context)
             context = context_api.set_value(_SUPPRESS_LLM_KEY, True, context)
+        entry.attached = context
         entry.token = context_api.attach(context)
         entry.marker = _attach_marker.set(0)
 
@@ -174,10 +182,15 @@ class Attachments:
         """Detaches `entry` now if safe, else parks it for `unwind`."""
         if entry.token is None:
             return
-        self.unwind()  # spans that ended elsewhere may still sit on top of ours here
-        if trace_api.get_current_span() is entry.otel_span and _same_context(entry):
+        if self._parked:
+            self.unwind()  # spans that ended elsewhere may still sit on top of ours here
+        current = context_api.get_current()
+        # The Context we attached still current: our span is (the cheap check, nearly always).
+        ours = current is entry.attached or trace_api.get_current_span(current) is entry.otel_span
+        if ours and _same_context(entry):
             _detach(entry)
-            self.unwind()
+            if self._parked:
+                self.unwind()
         else:
             self.park(entry)
 

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry import trace as trace_api
 from opentelemetry.metrics import MeterProvider, get_meter_provider
@@ -37,17 +37,15 @@ from opentelemetry.util.types import AttributeValue
 
 from ..tracing.processor import TracingProcessor
 from ..tracing.span_data import AgentSpanData, GenerationSpanData
+from ..tracing.spans import Span
+from ..tracing.traces import Trace
 from . import mapping
 from . import semconv as sc
 from .capture import DEFAULT_MAX_CONTENT_LENGTH, CaptureMode, clean_str, resolve_capture_mode
 from .exporters import call_within
 from .metrics import BridgeMetrics, get_metrics, scope_version
-from .openai_agents import SdkAdapter
-from .parenting import Attachments, Entry, enable_pinning, pinned_span_id, pinned_trace_id
-
-if TYPE_CHECKING:
-    from ..tracing.spans import Span
-    from ..tracing.traces import Trace
+from .openai_agents import SdkAdapter, SdkSpanView
+from .parenting import Attachments, Entry, enable_pinning, pin_span_id, pin_trace_id, unpin
 
 logger = logging.getLogger("otel_agents.otel")
 
@@ -97,7 +95,8 @@ class OTelTracingProcessor(TracingProcessor):
         self._attachments = Attachments()
         self._lock = threading.Lock()
         self._last_logged: dict[str, float] = {}
-        self._sdk = SdkAdapter(max_open_spans)  # the OpenAI Agents SDK's objects -> views of ours
+        # The OpenAI Agents SDK's objects -> views of ours (content converted only if captured).
+        self._sdk = SdkAdapter(max_open_spans, content=self._capture.enabled)
 
     @property
     def capture_mode(self) -> CaptureMode:
@@ -108,17 +107,21 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_trace_start(self, trace: Trace) -> None:
         try:
-            trace = self._sdk.trace(trace)
+            if not isinstance(trace, Trace):
+                trace = self._sdk.trace(trace)  # the OpenAI Agents SDK's traces -> views of ours
             self._attachments.unwind()
             start = mapping.trace_start(trace)
-            tracer = self._get_tracer()
-            with pinned_trace_id(trace.trace_id):
+            tracer = self._tracer or self._get_tracer()
+            token = pin_trace_id(trace.trace_id)
+            try:
                 otel_span = tracer.start_span(
                     _name(start.name),
                     kind=start.kind,
                     attributes=self._final(start.attributes),
                     start_time=trace.start_time_ns,
                 )
+            finally:
+                unpin(token)
             entry = Entry(otel_span, None, trace.name, trace.group_id)
             self._attachments.attach(entry)
             self._store(trace.trace_id, entry)
@@ -127,7 +130,8 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_trace_end(self, trace: Trace) -> None:
         try:
-            trace = self._sdk.trace(trace, ending=True)
+            if not isinstance(trace, Trace):
+                trace = self._sdk.trace(trace, ending=True)
             entry = self._open.pop(trace.trace_id, None)
             if entry is None:
                 return
@@ -135,36 +139,38 @@ class OTelTracingProcessor(TracingProcessor):
             entry.otel_span.end(end_time=trace.end_time_ns)
             seconds = _seconds(trace.start_time_ns, trace.end_time_ns)
             if seconds is not None:
-                self._get_metrics().record_workflow(entry.workflow, seconds)
+                (self._metrics or self._get_metrics()).record_workflow(entry.workflow, seconds)
         except Exception as error:
             self._internal_error("on_trace_end", error)
 
     def on_span_start(self, span: Span[Any]) -> None:
         try:
-            view = self._sdk.span(span)  # the OpenAI Agents SDK's spans -> views of ours
-            if view is None:
-                return  # an SDK task/turn span: passed through, its children nest above it
-            span = view
+            if not isinstance(span, Span):
+                view = self._sdk.span(span)  # the OpenAI Agents SDK's spans -> views of ours
+                if view is None:
+                    return  # an SDK task/turn span: passed through, its children nest above it
+                span = view
             self._attachments.unwind()
-            trace_entry = self._open.get(span.trace_id)
-            parent = self._open.get(span.parent_id) if span.parent_id else None
-            if parent is None:
-                parent = trace_entry
+            open_spans = self._open
+            trace_entry = open_spans.get(span.trace_id)
+            parent_id = span.parent_id
+            parent = (open_spans.get(parent_id) if parent_id else None) or trace_entry
             group_id = trace_entry.group_id if trace_entry is not None else None
             data = span.span_data
             start = mapping.span_start(data, conversation_id=group_id)
             start.attributes[sc.OA_SPAN_ID] = span.span_id
-            parent_ctx = (
-                trace_api.set_span_in_context(parent.otel_span) if parent is not None else None
-            )
-            with pinned_span_id(span.span_id):
-                otel_span = self._get_tracer().start_span(
+            tracer = self._tracer or self._get_tracer()
+            token = pin_span_id(span.span_id)
+            try:
+                otel_span = tracer.start_span(
                     _name(start.name),
-                    context=parent_ctx,
+                    context=parent.context if parent is not None else None,
                     kind=start.kind,
                     attributes=self._final(start.attributes),
                     start_time=span.start_time_ns,
                 )
+            finally:
+                unpin(token)
             if isinstance(data, AgentSpanData):
                 agent: str | None = data.name
             else:
@@ -178,19 +184,21 @@ class OTelTracingProcessor(TracingProcessor):
 
     def on_span_end(self, span: Span[Any]) -> None:
         try:
-            view = self._sdk.span(span, ending=True)
-            if view is None:
-                return
-            span = view
+            if not isinstance(span, Span):
+                view = self._sdk.span(span, ending=True)
+                if view is None:
+                    return
+                span = view
             entry = self._open.pop(span.span_id, None)
             if entry is None:
                 return
+            otel_span = entry.otel_span
             try:
-                error_type = self._apply_end(entry.otel_span, span)
+                error_type = self._apply_end(otel_span, span)
             finally:  # even if mapping failed: never leave the span attached or open
                 self._attachments.release(entry)
-                entry.otel_span.end(end_time=span.end_time_ns)
-            self._get_metrics().record_span(
+                otel_span.end(end_time=span.end_time_ns)
+            (self._metrics or self._get_metrics()).record_span(
                 span.span_data,
                 _seconds(span.start_time_ns, span.end_time_ns),
                 error_type=error_type,
@@ -226,15 +234,16 @@ class OTelTracingProcessor(TracingProcessor):
             return error_type  # sampled out: build nothing, serialise nothing
         end_ns = span.end_time_ns
         capture = self._capture
-        late = getattr(span, "late_start", None)  # SDK spans: start fields filled after the start
-        if late is not None:
-            otel_span.update_name(_name(late.name))
-            otel_span.set_attributes(self._final(late.attributes))
         end = mapping.span_end(span.span_data, include_content=capture.enabled, limit=self._limit)
+        attributes = end.attributes
+        if type(span) is SdkSpanView and span.late_start is not None:
+            late = span.late_start  # SDK spans: start fields filled after the start
+            otel_span.update_name(_name(late.name))
+            attributes = {**late.attributes, **attributes}  # one set_attributes call, same order
         if end.new_name:
             otel_span.update_name(_name(end.new_name))
-        if end.attributes:
-            otel_span.set_attributes(self._final(end.attributes))
+        if attributes:
+            otel_span.set_attributes(self._final(attributes))
         if end.content:
             content = self._final(end.content)
             if capture.on_span:
@@ -255,8 +264,10 @@ class OTelTracingProcessor(TracingProcessor):
 
     def _store(self, key: str, entry: Entry) -> None:
         self._open[key] = entry
-        if len(self._open) <= self._max_open:
-            return
+        if len(self._open) > self._max_open:
+            self._evict()
+
+    def _evict(self) -> None:
         evicted: list[Entry] = []
         with self._lock:
             while len(self._open) > self._max_open:
@@ -300,8 +311,29 @@ class OTelTracingProcessor(TracingProcessor):
             self._metrics = get_metrics(self._meter_provider)
         return self._metrics
 
-    def _final(self, attrs: Mapping[str, AttributeValue]) -> dict[str, AttributeValue]:
-        """Redacts, then makes every string exportable and bounded."""
+    def _final(self, attrs: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+        """Redacts, then makes every string exportable and bounded.
+
+        Without a redactor, a dict whose strings are all ASCII (`isascii()` is O(1) in CPython)
+        and within the limit is returned as it is: the mapping built it for this call only.
+        """
+        if self._redact is None:
+            limit = self._limit
+            for value in attrs.values():
+                if isinstance(value, str):
+                    if len(value) > limit or not value.isascii():
+                        break
+                elif isinstance(value, (list, tuple)) and value and isinstance(value[0], str):
+                    try:  # tool and handoff names, finish reasons: two C-level passes
+                        if not all(map(str.isascii, value)) or max(map(len, value)) > limit:
+                            break
+                    except TypeError:  # not all strings: the full pass makes them strings
+                        break
+            else:
+                return attrs
+        return self._cleaned(attrs)
+
+    def _cleaned(self, attrs: Mapping[str, AttributeValue]) -> dict[str, AttributeValue]:
         out: dict[str, AttributeValue] = {}
         redact, limit = self._redact, self._limit
         for key, value in attrs.items():
