@@ -149,7 +149,27 @@ def to_json(value: Any, limit: int) -> str:
 
 def _dumps(value: Any) -> str:
     # ensure_ascii=False keeps text readable; default=str makes any object serialisable.
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    except (TypeError, ValueError):
+        # default= does not apply to dict keys (e.g. a tuple key), and a cycle is a ValueError:
+        # keys become strings, and what still fails is exported as its str().
+        try:
+            return json.dumps(
+                _string_keys(value), ensure_ascii=False, default=str, separators=(",", ":")
+            )
+        except (TypeError, ValueError):
+            return json.dumps(str(value), ensure_ascii=False)
+
+
+def _string_keys(value: Any, depth: int = 0) -> Any:
+    if depth > 50:
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _string_keys(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_string_keys(v, depth + 1) for v in value]
+    return value
 
 
 def _shorten(value: Any, budget: int) -> Any:

@@ -311,6 +311,9 @@ def usage_attributes(usage: Mapping[str, int] | None) -> Attributes:
     return attrs
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def flatten(prefix: str, data: Mapping[str, Any], limit: int | None = None) -> Attributes:
     """`{prefix}{key}` attributes for a dict: primitives and homogeneous lists of primitives as
     they are, anything else as JSON (bounded by `limit`). None values are skipped."""
@@ -320,7 +323,9 @@ def flatten(prefix: str, data: Mapping[str, Any], limit: int | None = None) -> A
         if value is None:
             continue
         name = f"{prefix}{key}"
-        if isinstance(value, (str, bool, int, float)):
+        if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
+            out[name] = str(value)  # OTLP ints are int64: a bigger one would be dropped
+        elif isinstance(value, (str, bool, int, float)):
             out[name] = value
         elif isinstance(value, (list, tuple)) and _homogeneous(value):
             out[name] = list(value)

@@ -319,7 +319,9 @@ class OTelTracingProcessor(TracingProcessor):
         """
         if self._redact is None:
             limit = self._limit
-            for value in attrs.values():
+            for key, value in attrs.items():
+                if not key.isascii():  # user keys (metadata, custom data) may hold anything
+                    break
                 if isinstance(value, str):
                     if len(value) > limit or not value.isascii():
                         break
@@ -350,7 +352,7 @@ class OTelTracingProcessor(TracingProcessor):
                 kept = clean_str(kept if len(kept) <= limit else kept[:limit])
             elif isinstance(kept, (list, tuple)) and kept and isinstance(kept[0], str):
                 kept = [clean_str(str(v)[:limit]) for v in kept]
-            out[key] = kept
+            out[clean_str(key)] = kept
         return out
 
     def _internal_error(self, where: str, error: Exception) -> None:
