@@ -1,4 +1,5 @@
-"""Reading the package's own environment variables: one table of names, one way to parse them."""
+"""Boolean environment variables of the runner, parsed one way (the tracing, model and OTel
+packages keep their own variables beside the code that reads them)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,8 @@ import os
 
 logger = logging.getLogger("otel_agents")
 
-TRACING_DISABLED = "OTEL_AGENTS_TRACING_DISABLED"
-"""true: no traces or spans are created at all."""
 TRACE_INCLUDE_SENSITIVE_DATA = "OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA"
 """false: span data never carries prompts, completions, tool arguments or results (default true)."""
-OPENAI_API = "OTEL_AGENTS_OPENAI_API"
-"""responses | chat_completions: which OpenAI API the default models speak (default responses)."""
-DEFAULT_MODEL = "OTEL_AGENTS_DEFAULT_MODEL"
-"""The model used when neither the agent nor the run config names one."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
