@@ -250,8 +250,6 @@ def _strings(span: ReceivedSpan) -> list[str]:
     return found
 
 
-
-
 @pytest.mark.parametrize(
     ("capture", "in_keys"),
     [
@@ -369,8 +367,6 @@ async def test_a_run_that_never_finishes_ends_with_max_turns_recorded(
     assert [s.name for s in failed] == [f"invoke_agent {last.span_data.name}"]
     assert (failed[0].attributes or {})["error.type"] == "otel_agents.exceptions.MaxTurnsExceeded"
     assert_nothing_current()
-
-
 
 
 @pytest.mark.parametrize(
