@@ -9,9 +9,9 @@
   the bridge, every string is UTF-8-encodable, within the length limit, and the OTLP encoding
   of the spans succeeds.
 
-Inputs the bridge is known to mishandle are left out of the strategies here and pinned as
-strict xfails in test_bad_input.py (dict keys that are not strings, ints beyond int64, lone
-surrogates in attribute keys).
+Three inputs the bridge once mishandled have their own tests in test_bad_input.py rather than a
+place in these strategies: dict keys that are not strings, ints beyond int64, lone surrogates in
+attribute keys.
 """
 
 from __future__ import annotations
