@@ -18,6 +18,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from support.otel_memory import metric_points
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 VOLATILE = {
     "otel_agents.span_id": "<span id>",
@@ -141,12 +143,4 @@ class Pipeline:
 
     def points(self, metric: str) -> list[tuple[dict[str, Any], Any]]:
         """(attributes, value) of each point of `metric`: value for sums, the point for others."""
-        out: list[tuple[dict[str, Any], Any]] = []
-        data = self.reader.get_metrics_data()
-        for rm in data.resource_metrics if data else []:
-            for sm in rm.scope_metrics:
-                for m in sm.metrics:
-                    if m.name == metric:
-                        for p in m.data.data_points:
-                            out.append((dict(p.attributes or {}), getattr(p, "value", p)))
-        return out
+        return metric_points(self.reader, metric)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -13,7 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from otel_agents.otel import OTelTracingProcessor
-from otel_agents.tracing import get_trace_provider
+from support.otel_memory import bridge_installer
 
 from ._trees import Pipeline
 
@@ -41,16 +40,4 @@ def pipeline() -> Iterator[Pipeline]:
 @pytest.fixture
 def bridge(pipeline: Pipeline) -> Iterator[Callable[..., OTelTracingProcessor]]:
     """`bridge(**kwargs)` makes an OTelTracingProcessor on `pipeline` the only trace processor."""
-    provider = get_trace_provider()
-    state = provider.snapshot()
-
-    def install(**kwargs: Any) -> OTelTracingProcessor:
-        kwargs.setdefault("tracer_provider", pipeline.tracer_provider)
-        kwargs.setdefault("meter_provider", pipeline.meter_provider)
-        processor = OTelTracingProcessor(**kwargs)
-        provider.set_processors([processor])
-        provider.set_disabled(False)
-        return processor
-
-    yield install
-    provider.restore(state)
+    yield from bridge_installer(pipeline.tracer_provider, pipeline.meter_provider)

@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel._trees import Pipeline
 from otel_agents.otel import OTelTracingProcessor
 from otel_agents.otel.openai_agents_instrument import _registered
-from otel_agents.tracing import get_trace_provider
+from support.otel_memory import bridge_installer
 
 Bridge = Callable[..., OTelTracingProcessor]
 
@@ -90,16 +90,4 @@ def sdk_bridge(pipeline: Pipeline, sdk_state: None) -> Bridge:
 @pytest.fixture
 def our_bridge(our_pipeline: Pipeline) -> Iterator[Bridge]:
     """`our_bridge(**kwargs)`: the same for otel-agents' runner, on `our_pipeline`."""
-    provider = get_trace_provider()
-    state = provider.snapshot()
-
-    def install(**kwargs: Any) -> OTelTracingProcessor:
-        kwargs.setdefault("tracer_provider", our_pipeline.tracer_provider)
-        kwargs.setdefault("meter_provider", our_pipeline.meter_provider)
-        processor = OTelTracingProcessor(**kwargs)
-        provider.set_processors([processor])
-        provider.set_disabled(False)
-        return processor
-
-    yield install
-    provider.restore(state)
+    yield from bridge_installer(our_pipeline.tracer_provider, our_pipeline.meter_provider)

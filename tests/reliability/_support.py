@@ -32,6 +32,7 @@ from otel_agents.otel.exporters import (
     span_exporter,
 )
 from otel_agents.tracing import get_current_span, get_current_trace
+from support.otel_memory import metric_points
 
 DROPPED = "otel_agents.telemetry.dropped"
 
@@ -88,15 +89,7 @@ class Pipeline:
 
     def points(self, metric: str) -> list[tuple[dict[str, Any], Any]]:
         """(attributes, value) of each point of `metric` (the point itself for histograms)."""
-        out: list[tuple[dict[str, Any], Any]] = []
-        data = self.reader.get_metrics_data()
-        for rm in data.resource_metrics if data else []:
-            for sm in rm.scope_metrics:
-                for m in sm.metrics:
-                    if m.name == metric:
-                        for p in m.data.data_points:
-                            out.append((dict(p.attributes or {}), getattr(p, "value", p)))
-        return out
+        return metric_points(self.reader, metric)
 
     def dropped(self, signal: str = "spans") -> int:
         return sum(v for a, v in self.points(DROPPED) if a.get("otel_agents.signal") == signal)
