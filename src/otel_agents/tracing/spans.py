@@ -57,7 +57,29 @@ def exception_type_name(exc: BaseException) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-class Span(Generic[TData]):
+class Timed:
+    """Start and end times shared by traces and spans: exact nanoseconds, and float seconds so
+    the seed's `span.ended_at - span.started_at` formats with `:.2f`."""
+
+    __slots__ = ("end_time_ns", "start_time_ns")
+
+    start_time_ns: int | None
+    end_time_ns: int | None
+
+    @property
+    def started_at(self) -> float | None:
+        """Start time in seconds since the epoch, None before `start()`."""
+        ns = self.start_time_ns
+        return None if ns is None else ns / 1e9
+
+    @property
+    def ended_at(self) -> float | None:
+        """End time in seconds since the epoch, None before `finish()`."""
+        ns = self.end_time_ns
+        return None if ns is None else ns / 1e9
+
+
+class Span(Timed, Generic[TData]):
     """One operation in a trace. Create spans with the factories (`agent_span`, `custom_span`, ...).
 
     Attributes:
@@ -75,12 +97,10 @@ class Span(Generic[TData]):
         "_prev",
         "_processor",
         "_state",
-        "end_time_ns",
         "error",
         "parent_id",
         "span_data",
         "span_id",
-        "start_time_ns",
         "trace_id",
     )
 
@@ -109,18 +129,6 @@ class Span(Generic[TData]):
     def span_type(self) -> str:
         """The span's type: "agent", "generation", "function", "guardrail", "handoff", "custom"."""
         return self.span_data.type
-
-    @property
-    def started_at(self) -> float | None:
-        """Start time in seconds since the epoch, None before `start()`."""
-        ns = self.start_time_ns
-        return None if ns is None else ns / 1e9
-
-    @property
-    def ended_at(self) -> float | None:
-        """End time in seconds since the epoch, None before `finish()`."""
-        ns = self.end_time_ns
-        return None if ns is None else ns / 1e9
 
     def start(self, mark_as_current: bool = False) -> None:
         """Start the span and tell the processors; a second call does nothing.

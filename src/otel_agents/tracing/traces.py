@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .context import current_span, current_trace
-from .spans import Span, first_live_span
+from .spans import Span, Timed, first_live_span
 
 if TYPE_CHECKING:
     from .processor import TracingProcessor
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _NEW, _STARTED, _ENDED = 0, 1, 2
 
 
-class Trace:
+class Trace(Timed):
     """One workflow. Create traces with `trace(...)`, usually as `with trace("name"):`.
 
     Attributes:
@@ -39,11 +39,9 @@ class Trace:
         "_prev_trace",
         "_processor",
         "_state",
-        "end_time_ns",
         "group_id",
         "metadata",
         "name",
-        "start_time_ns",
         "trace_id",
     )
 
@@ -66,18 +64,6 @@ class Trace:
         self._mono = 0
         self._prev_trace: Trace | None = None
         self._prev_span: Span[Any] | None = None
-
-    @property
-    def started_at(self) -> float | None:
-        """Start time in seconds since the epoch, None before `start()`."""
-        ns = self.start_time_ns
-        return None if ns is None else ns / 1e9
-
-    @property
-    def ended_at(self) -> float | None:
-        """End time in seconds since the epoch, None before `finish()`."""
-        ns = self.end_time_ns
-        return None if ns is None else ns / 1e9
 
     def start(self, mark_as_current: bool = False) -> None:
         """Start the trace and tell the processors; a second call does nothing.
