@@ -19,6 +19,11 @@ class ModelSettings:
         tool_choice: "auto", "required", "none", or the name of one tool to force.
         parallel_tool_calls: Whether the model may call several tools in one turn.
         include_usage: Ask for token usage on streamed Chat Completions (default on).
+        timeout: Seconds one model call may take (else env OTEL_AGENTS_MODEL_TIMEOUT, 600).
+        idle_timeout: Seconds a model stream may stay silent, before its first event or between
+            two (else env OTEL_AGENTS_MODEL_IDLE_TIMEOUT, 60).
+        max_tool_calls: Tool calls one model response may hold (else env
+            OTEL_AGENTS_MAX_TOOL_CALLS, 256).
     """
 
     temperature: float | None = None
@@ -27,6 +32,9 @@ class ModelSettings:
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     include_usage: bool | None = None
+    timeout: float | None = None
+    idle_timeout: float | None = None
+    max_tool_calls: int | None = None
 
     def resolve(self, override: ModelSettings | None) -> ModelSettings:
         """Returns these settings with every non-None field of `override` applied on top."""

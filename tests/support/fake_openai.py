@@ -17,6 +17,7 @@ assert server.requests[0].body["model"] == "gpt-test"
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
@@ -33,7 +34,21 @@ from otel_agents.models.interface import ModelRequest
 from otel_agents.models.scripted import ScriptedModel, Step, StepFunction
 
 API_KEY = "sk-test-secret"
-StreamFault = Literal["malformed", "drop", "no_terminal", "incomplete", "failed"]
+StreamFault = Literal[
+    "malformed",
+    "drop",
+    "no_terminal",
+    "incomplete",
+    "failed",
+    "silent",
+    "stall",
+    "trickle",
+    "endless",
+    "bad_utf8",
+    "deep_json",
+]
+HOLD_TICK = 0.02
+"""Seconds between the bytes (or events) of a "trickle" (or "endless") reply."""
 
 
 @dataclass
@@ -64,6 +79,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._failures: deque[_Failure] = deque()
         self._faults: deque[StreamFault] = deque()
+        self._stopping = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         # A short poll interval: shutdown() waits for the serving loop to notice (0.5 s default).
         self._thread = threading.Thread(
@@ -80,6 +96,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -104,7 +121,14 @@ class FakeOpenAI:
     def break_next_stream(self, fault: StreamFault) -> None:
         """The next streamed reply breaks: "malformed" data, "drop" the connection mid-stream,
         "no_terminal" (the stream ends cleanly without response.completed / finish_reason), or,
-        for the Responses API, ends in "incomplete" (max_output_tokens) or "failed"."""
+        for the Responses API, ends in "incomplete" (max_output_tokens) or "failed".
+
+        Hostile servers, after the first events: "stall" (then silence), "trickle" (then one
+        byte of an event that never completes every `HOLD_TICK` s), "endless" (then the same
+        delta every `HOLD_TICK` s), "bad_utf8" (an event with bytes that are not UTF-8),
+        "deep_json" (an event nested 100,000 deep). "silent" sends not even the headers; it,
+        and "trickle" (one byte of the body per tick), also break a non-streamed reply. The held
+        replies last until the client hangs up (or 30 s)."""
         self._faults.append(fault)
 
     def client(self, *, max_retries: int = 0, timeout: float = 10.0) -> AsyncOpenAI:
@@ -307,10 +331,17 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 raise _Reply(400, "the request body is not a JSON object")
             rendered = server._render(self.path, body)
             chat = self.path.endswith("/chat/completions")
-            if isinstance(rendered, Response):
-                self._send_json(200, _chat_completion(rendered) if chat else _dump(rendered))
-                return
             fault = server._faults.popleft() if server._faults else None
+            if fault == "silent":
+                self._hold()
+                return
+            if isinstance(rendered, Response):
+                payload = _chat_completion(rendered) if chat else _dump(rendered)
+                if fault == "trickle":
+                    self._trickle_json(payload)
+                    return
+                self._send_json(200, payload)
+                return
             if chat:
                 include = bool((body.get("stream_options") or {}).get("include_usage"))
                 frames = [_sse(None, c) for c in _chat_chunks(rendered, include)]
@@ -327,15 +358,75 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 frames = frames[:3]
             if fault == "malformed":
                 frames.append(b"data: {this is not json\n\n")
+            if fault in ("stall", "trickle", "endless", "bad_utf8", "deep_json"):
+                self._hostile(fault, frames)
+                return
             self._stream(frames, drop=fault == "drop")
 
-        def _stream(self, frames: list[bytes], *, drop: bool) -> None:
+        def _hostile(self, fault: str, frames: list[bytes]) -> None:
+            # The first event that carries a delta (chat: the role chunk; Responses: text).
+            first = next(i for i, f in enumerate(frames) if b'"delta"' in f)
+            self._stream(frames[: first + 1], end=False)
+            if fault == "bad_utf8":
+                self._chunk(
+                    b'data: {"type": "response.output_text.delta", "delta": "\xff\xfe"}\n\n'
+                )
+            elif fault == "deep_json":
+                self._chunk(b"data: " + b"[" * 100_000 + b"]" * 100_000 + b"\n\n")
+            elif fault == "trickle":
+                self._chunk(b'data: {"type": ')
+                self._hold(lambda: self._chunk(b" "))
+            elif fault == "endless":
+                self._hold(lambda: self._chunk(frames[first]))
+            else:
+                self._hold()
+            if fault in ("bad_utf8", "deep_json"):
+                self.wfile.write(b"0\r\n\r\n")
+
+        def _hold(self, send: Any = None) -> None:
+            """Until the client hangs up (or the server stops, or 30 s): `send()` every tick."""
+            give_up = time.monotonic() + 30
+            while not server._stopping.is_set() and time.monotonic() < give_up:
+                readable, _, _ = select.select([self.connection], [], [], HOLD_TICK)
+                try:
+                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                        break  # the client closed the connection
+                    if send is not None:
+                        send()
+                except OSError:
+                    break
+            self.close_connection = True
+
+        def _trickle_json(self, payload: Any) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            sent = iter(range(len(data) - 1))  # never the last byte: the body never completes
+
+            def one_byte() -> None:
+                i = next(sent, None)
+                if i is not None:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+
+            self._hold(one_byte)
+
+        def _chunk(self, frame: bytes) -> None:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            self.wfile.flush()
+
+        def _stream(self, frames: list[bytes], *, drop: bool = False, end: bool = True) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for frame in frames:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            self.wfile.flush()
+            if not end:
+                return
             if drop:
                 # Close without the chunked terminator: the client sees a truncated body.
                 self.close_connection = True

@@ -5,24 +5,54 @@ The API key lives only in the `AsyncOpenAI` client: nothing here reads, copies o
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from openai import APIConnectionError, AsyncOpenAI
 
 from ..exceptions import ModelBehaviorError
+from ._limits import CallLimits
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-__all__ = ["iterate_stream", "server_of"]
+__all__ = ["create", "iterate_stream", "server_of"]
 
 
 class _ClosableStream(Protocol[T_co]):  # the part of `openai.AsyncStream` we use
     def __aiter__(self) -> AsyncIterator[T_co]: ...
 
     async def close(self) -> None: ...
+
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout_at as _timeout_at
+else:  # pragma: no cover - Python 3.10 has no asyncio.timeout_at
+
+    @asynccontextmanager
+    async def _timeout_at(when: float) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        fired = False
+
+        def fire() -> None:
+            nonlocal fired
+            fired = True
+            task.cancel()
+
+        handle = asyncio.get_running_loop().call_at(when, fire)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if fired:
+                raise TimeoutError from None
+            raise
+        finally:
+            handle.cancel()
 
 
 def server_of(client: AsyncOpenAI) -> tuple[str | None, int | None]:
@@ -35,24 +65,55 @@ def server_of(client: AsyncOpenAI) -> tuple[str | None, int | None]:
     return host, port
 
 
+async def create(
+    call: Awaitable[T], *, limits: CallLimits, api: str, model: str, stream: bool
+) -> T:
+    """Awaits the request (`responses.create`, `chat.completions.create`) within the call's limits.
+
+    A streamed request returns once the response headers arrive, so the idle timeout bounds it
+    too: a server that accepts and never answers is caught within it.
+    """
+    loop = asyncio.get_running_loop()
+    limit = min(limits.timeout, limits.idle_timeout) if stream else limits.timeout
+    idle = stream and limits.idle_timeout < limits.timeout
+    try:
+        async with _timeout_at(loop.time() + limit):
+            return await call
+    except TimeoutError:
+        raise limits.timed_out(api, model, idle=idle, events=0) from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise _undecodable(exc, f"the {api} response of model {model!r}") from None
+
+
 async def iterate_stream(
-    stream: _ClosableStream[T], *, api: str, model: str
+    stream: _ClosableStream[T], *, api: str, model: str, limits: CallLimits, started: float
 ) -> AsyncGenerator[T, None]:
     """Yields the stream's events; closes the HTTP response however iteration ends.
 
     Once the response has started, a broken stream is the model server misbehaving, so it
     becomes a `ModelBehaviorError` naming the cause: data that is not JSON (the openai client lets
-    `json.JSONDecodeError` escape) or a connection dropped or timed out mid-stream (the client's
-    `APIConnectionError`, which is chained). Other `APIError`s, and every error of the request
-    itself (HTTP statuses, connection refused), pass through unchanged.
+    `json.JSONDecodeError` escape), bytes that are not UTF-8, JSON nested too deep to parse, a
+    connection dropped or timed out mid-stream (the client's `APIConnectionError`, which is
+    chained), or a server that stays silent past the idle timeout or keeps sending past the call's
+    deadline (`started` is the `loop.time()` the call began). Other `APIError`s, and every error of
+    the request itself (HTTP statuses, connection refused), pass through unchanged.
     """
+    loop = asyncio.get_running_loop()
+    deadline = started + limits.timeout
     iterator = stream.__aiter__()
+    events = 0
     try:
         while True:
+            now = loop.time()
+            idle_at = now + limits.idle_timeout
             try:
-                event = await iterator.__anext__()
+                # One timeout per event: it also covers the SSE decoding of a trickled event.
+                async with _timeout_at(min(deadline, idle_at)):
+                    event = await iterator.__anext__()
             except StopAsyncIteration:
                 return
+            except TimeoutError:
+                raise limits.timed_out(api, model, idle=idle_at < deadline, events=events) from None
             except APIConnectionError as exc:
                 raise ModelBehaviorError(
                     f"The {api} stream of model {model!r} was cut off: the connection dropped "
@@ -64,6 +125,24 @@ async def iterate_stream(
                     f"(its data is not JSON: {exc.msg} at position {exc.pos}); check that "
                     "OPENAI_BASE_URL points to an OpenAI-compatible server"
                 ) from exc
+            except (UnicodeDecodeError, RecursionError) as exc:
+                where = f"server-sent event {events + 1} of the {api} stream of model {model!r}"
+                raise _undecodable(exc, where) from None
+            events += 1
+            paused = loop.time()
             yield event
+            # The consumer's time is not the server's: a slow reader never trips the deadline.
+            deadline += loop.time() - paused
     finally:
         await stream.close()
+
+
+def _undecodable(exc: UnicodeDecodeError | RecursionError, where: str) -> ModelBehaviorError:
+    if isinstance(exc, UnicodeDecodeError):
+        what = f"bytes that are not UTF-8 (byte {exc.start} of a line: {exc.reason})"
+    else:
+        what = "JSON nested too deeply to parse"
+    return ModelBehaviorError(
+        f"The server sent {what} in {where}; check that OPENAI_BASE_URL points to an "
+        "OpenAI-compatible server"
+    )

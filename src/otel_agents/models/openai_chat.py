@@ -7,6 +7,7 @@ same builder `ScriptedModel` uses, so `event.data.delta` works whichever API ser
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -19,7 +20,8 @@ from pydantic import ValidationError
 
 from ..exceptions import ModelBehaviorError
 from ._chat_convert import chat_params, item_ids, model_response_from_completion
-from ._openai_shared import iterate_stream, server_of
+from ._limits import DEFAULT_MAX_TOOL_CALLS, CallLimits, too_many_tool_calls
+from ._openai_shared import create, iterate_stream, server_of
 from ._responses_events import IncompleteReason, ResponseStreamBuilder, make_usage
 from .interface import Model, ModelRequest, ModelResponse
 
@@ -49,10 +51,12 @@ class ChatStreamConverter:
 
     Args:
         model: The requested model name (used until a chunk reports one, and in messages).
+        max_tool_calls: Tool calls one response may hold; more raise `ModelBehaviorError`.
     """
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS) -> None:
         self.model = model
+        self._max_tool_calls = max_tool_calls
         self._builder: ResponseStreamBuilder | None = None
         self._calls: dict[int, _ToolCall] = {}
         self._open_call: int | None = None  # index of the call the builder has open
@@ -113,6 +117,8 @@ class ChatStreamConverter:
         index = piece.index if piece.index is not None else len(self._calls)
         call = self._calls.get(index)
         if call is None:
+            if len(self._calls) >= self._max_tool_calls:
+                raise too_many_tool_calls("Chat Completions", self.model, self._max_tool_calls)
             call = self._calls[index] = _ToolCall()
         if piece.id and call.call_id is None:
             call.call_id = piece.id
@@ -202,9 +208,19 @@ class OpenAIChatCompletionsModel(Model):
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         """Calls `chat.completions.create` and converts the completion."""
-        completion = await self._client.chat.completions.create(
-            **chat_params(self.model_name, request, stream=False), stream=False
+        limits = CallLimits.of(request.settings)
+        completion = await create(
+            self._client.chat.completions.create(
+                **chat_params(self.model_name, request, stream=False), stream=False
+            ),
+            limits=limits,
+            api="Chat Completions",
+            model=self.model_name,
+            stream=False,
         )
+        choices = completion.choices
+        if choices and len(choices[0].message.tool_calls or ()) > limits.max_tool_calls:
+            raise too_many_tool_calls("Chat Completions", self.model_name, limits.max_tool_calls)
         return model_response_from_completion(completion, self.model_name)
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
@@ -213,11 +229,21 @@ class OpenAIChatCompletionsModel(Model):
         Usage is asked for with `stream_options={"include_usage": True}` unless
         `ModelSettings.include_usage` is False.
         """
-        stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
-            **chat_params(self.model_name, request, stream=True), stream=True
+        limits = CallLimits.of(request.settings)
+        started = asyncio.get_running_loop().time()
+        stream: AsyncStream[ChatCompletionChunk] = await create(
+            self._client.chat.completions.create(
+                **chat_params(self.model_name, request, stream=True), stream=True
+            ),
+            limits=limits,
+            api="Chat Completions",
+            model=self.model_name,
+            stream=True,
         )
-        converter = ChatStreamConverter(self.model_name)
-        chunks = iterate_stream(stream, api="Chat Completions", model=self.model_name)
+        converter = ChatStreamConverter(self.model_name, max_tool_calls=limits.max_tool_calls)
+        chunks = iterate_stream(
+            stream, api="Chat Completions", model=self.model_name, limits=limits, started=started
+        )
         async with aclosing(chunks):  # closes the HTTP response however the caller stops
             async for chunk in chunks:
                 for event in converter.feed(chunk):

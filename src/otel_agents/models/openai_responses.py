@@ -6,6 +6,7 @@ The Responses API already speaks the runner's vocabulary, so this module only tu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -14,7 +15,8 @@ from openai import AsyncOpenAI, AsyncStream
 from openai.types.responses import ResponseCompletedEvent, ResponseStreamEvent
 
 from ..exceptions import ModelBehaviorError
-from ._openai_shared import iterate_stream, server_of
+from ._limits import CallLimits, too_many_tool_calls
+from ._openai_shared import create, iterate_stream, server_of
 from .interface import Model, ModelRequest, ModelResponse, OutputSpec, ToolSpec
 
 __all__ = ["OpenAIResponsesModel", "responses_params"]
@@ -87,9 +89,19 @@ class OpenAIResponsesModel(Model):
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         """Calls `responses.create` and returns the whole response."""
-        response = await self._client.responses.create(
-            **responses_params(self.model_name, request), stream=False
+        limits = CallLimits.of(request.settings)
+        response = await create(
+            self._client.responses.create(
+                **responses_params(self.model_name, request), stream=False
+            ),
+            limits=limits,
+            api="Responses",
+            model=self.model_name,
+            stream=False,
         )
+        calls = sum(1 for item in response.output if item.type == "function_call")
+        if calls > limits.max_tool_calls:
+            raise too_many_tool_calls("Responses", self.model_name, limits.max_tool_calls)
         return ModelResponse.from_response(response)
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
@@ -100,14 +112,34 @@ class OpenAIResponsesModel(Model):
         `incomplete_details` keep the reason: the runner's contract is one terminal event.
         `response.failed` and `error` events raise `ModelBehaviorError`.
         """
-        stream: AsyncStream[ResponseStreamEvent] = await self._client.responses.create(
-            **responses_params(self.model_name, request), stream=True
+        limits = CallLimits.of(request.settings)
+        started = asyncio.get_running_loop().time()
+        stream: AsyncStream[ResponseStreamEvent] = await create(
+            self._client.responses.create(
+                **responses_params(self.model_name, request), stream=True
+            ),
+            limits=limits,
+            api="Responses",
+            model=self.model_name,
+            stream=True,
         )
         completed = False
-        events = iterate_stream(stream, api="Responses", model=self.model_name)
+        calls = 0
+        events = iterate_stream(
+            stream, api="Responses", model=self.model_name, limits=limits, started=started
+        )
         async with aclosing(events):  # closes the HTTP response however the caller stops
             async for event in events:
-                if event.type == "response.incomplete":
+                if (
+                    event.type == "response.output_item.added"
+                    and event.item.type == "function_call"
+                ):
+                    calls += 1
+                    if calls > limits.max_tool_calls:
+                        raise too_many_tool_calls(
+                            "Responses", self.model_name, limits.max_tool_calls
+                        )
+                elif event.type == "response.incomplete":
                     event = ResponseCompletedEvent(
                         response=event.response,
                         sequence_number=event.sequence_number,
