@@ -151,17 +151,26 @@ async def test_usage_is_summed_over_model_calls(streamed: bool) -> None:
     assert result.usage.total_tokens == result.usage.input_tokens + result.usage.output_tokens
 
 
-async def test_input_guardrail_tripwire_stops_the_run_before_the_model() -> None:
-    @input_guardrail
+@pytest.mark.parametrize("in_parallel", [False, True], ids=["blocking", "parallel"])
+async def test_input_guardrail_tripwire_stops_the_run(in_parallel: bool) -> None:
+    @input_guardrail(run_in_parallel=in_parallel)
     def no_homework(ctx: RunContextWrapper[Any], agent: Agent[Any], input: Any) -> Any:
         return GuardrailFunctionOutput(output_info={"why": "homework"}, tripwire_triggered=True)
 
-    model = ScriptedModel(["never"])
-    agent = Agent(name="A", input_guardrails=[no_homework], model=model)
+    @function_tool
+    def solve() -> str:
+        """Solve."""
+        raise AssertionError("a tool ran after the tripwire fired")
+
+    model = ScriptedModel([call_tool("solve", {})])
+    agent = Agent(name="A", input_guardrails=[no_homework], tools=[solve], model=model)
     with pytest.raises(InputGuardrailTripwireTriggered) as info:
         await Runner.run(agent, "solve my homework")
     assert info.value.guardrail_result.output.output_info == {"why": "homework"}
-    assert model.remaining_steps == 1
+    assert info.value.run_data is not None and info.value.run_data.new_items == []
+    # Blocking: the model is never called; parallel (the SDK's default): it was, but its
+    # response is dropped.
+    assert model.remaining_steps == (0 if in_parallel else 1)
 
 
 async def test_output_guardrail_tripwire_and_passing_results() -> None:

@@ -168,8 +168,10 @@ async def test_failure_error_function_none_ends_the_run_with_the_error() -> None
         raise KeyError("boom")
 
     model = ScriptedModel([call_tool("search", {"query": "x"})])
-    with pytest.raises(KeyError):
+    # As the SDK: a UserError naming the tool, caused by the tool's own exception.
+    with pytest.raises(UserError, match="Error running tool search") as info:
         await Runner.run(Agent(name="A", tools=[search], model=model), "go")
+    assert isinstance(info.value.__cause__, KeyError)
 
     model = ScriptedModel([call_tool("search", "{oops")])
     with pytest.raises(ModelBehaviorError, match="'search'.*not valid JSON"):

@@ -14,7 +14,12 @@ endpoint under the OpenTelemetry GenAI semantic conventions.
 
 from __future__ import annotations
 
-from .agent import Agent
+from .agent import (
+    Agent,
+    StopAtTools,
+    ToolsToFinalOutputFunction,
+    ToolsToFinalOutputResult,
+)
 from .agent_output import AgentOutputSchema
 from .exceptions import (
     AgentsException,
@@ -22,6 +27,7 @@ from .exceptions import (
     MaxTurnsExceeded,
     ModelBehaviorError,
     OutputGuardrailTripwireTriggered,
+    RunErrorDetails,
     UserError,
 )
 from .guardrails import (
@@ -39,6 +45,7 @@ from .items import (
     HandoffOutputItem,
     ItemHelpers,
     MessageOutputItem,
+    ReasoningItem,
     RunItem,
     ToolCallItem,
     ToolCallOutputItem,
@@ -47,6 +54,8 @@ from .model_settings import ModelSettings
 from .models import (
     Model,
     ModelProvider,
+    ModelResponse,
+    ModelTracing,
     OpenAIChatCompletionsModel,
     OpenAIProvider,
     OpenAIResponsesModel,
@@ -55,15 +64,22 @@ from .models import (
     set_default_openai_client,
 )
 from .result import RunResult, RunResultStreaming
+from .run_config import RunConfig
 from .run_context import RunContextWrapper, ToolContext
-from .runner import RunConfig, Runner
+from .runner import Runner
 from .stream_events import (
     AgentUpdatedStreamEvent,
     RawResponsesStreamEvent,
     RunItemStreamEvent,
     StreamEvent,
 )
-from .tools import FunctionTool, Tool, default_tool_error_function, function_tool
+from .tools import (
+    FunctionTool,
+    FunctionToolResult,
+    Tool,
+    default_tool_error_function,
+    function_tool,
+)
 from .tracing import (
     Span,
     Trace,
@@ -82,7 +98,7 @@ from .tracing import (
     set_tracing_disabled,
     trace,
 )
-from .usage import Usage
+from .usage import RequestUsage, Usage
 
 __version__ = "0.1.0"
 
@@ -92,6 +108,7 @@ __all__ = [
     "AgentUpdatedStreamEvent",
     "AgentsException",
     "FunctionTool",
+    "FunctionToolResult",
     "GuardrailFunctionOutput",
     "Handoff",
     "HandoffCallItem",
@@ -106,7 +123,9 @@ __all__ = [
     "Model",
     "ModelBehaviorError",
     "ModelProvider",
+    "ModelResponse",
     "ModelSettings",
+    "ModelTracing",
     "OpenAIChatCompletionsModel",
     "OpenAIProvider",
     "OpenAIResponsesModel",
@@ -114,8 +133,11 @@ __all__ = [
     "OutputGuardrailResult",
     "OutputGuardrailTripwireTriggered",
     "RawResponsesStreamEvent",
+    "ReasoningItem",
+    "RequestUsage",
     "RunConfig",
     "RunContextWrapper",
+    "RunErrorDetails",
     "RunItem",
     "RunItemStreamEvent",
     "RunResult",
@@ -123,11 +145,14 @@ __all__ = [
     "Runner",
     "ScriptedModel",
     "Span",
+    "StopAtTools",
     "StreamEvent",
     "Tool",
     "ToolCallItem",
     "ToolCallOutputItem",
     "ToolContext",
+    "ToolsToFinalOutputFunction",
+    "ToolsToFinalOutputResult",
     "Trace",
     "TracingProcessor",
     "Usage",

@@ -10,10 +10,17 @@ logger = logging.getLogger("otel_agents")
 
 TRACE_INCLUDE_SENSITIVE_DATA = "OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA"
 """false: span data never carries prompts, completions, tool arguments or results (default true)."""
+SDK_TRACE_INCLUDE_SENSITIVE_DATA = "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA"
+"""The OpenAI Agents SDK's name for the same switch, read when ours is not set."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _warned: set[str] = set()
+
+
+def is_set(name: str) -> bool:
+    """Whether the variable is set to something other than blanks."""
+    return bool(os.environ.get(name, "").strip())
 
 
 def env_bool(name: str, default: bool) -> bool:

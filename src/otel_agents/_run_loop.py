@@ -9,24 +9,31 @@ exactly once, with the error where it happened; a cancelled run leaves no error,
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from ._guardrails_run import run_output_guardrails, with_input_guardrails
+from ._sdk_model import SdkModelAdapter, model_tracing, uses_sdk_interface
 from ._state import RunState
-from ._turn import call_model, process_response
+from ._turn import TurnOutcome, call_model, process_response
 from .agent_output import AgentOutputSchema
 from .exceptions import (
     InputGuardrailTripwireTriggered,
     MaxTurnsExceeded,
     OutputGuardrailTripwireTriggered,
 )
-from .handoffs import as_handoff
-from .models.interface import Model, ModelRequest, ToolSpec
+from .handoffs import Handoff, as_handoff
+from .models.interface import Model, ModelRequest, ModelResponse, ToolSpec
 from .stream_events import AgentUpdatedStreamEvent
-from .tracing import Span, agent_span, guardrail_span
+from .tools import FunctionTool, is_enabled
+from .tracing import Span, agent_span
 from .tracing.span_data import AgentSpanData
 
 if TYPE_CHECKING:
     from .agent import Agent
+
+logger = logging.getLogger("otel_agents")
 
 
 def resolve_model(state: RunState, agent: Agent[Any]) -> Model:
@@ -37,28 +44,65 @@ def resolve_model(state: RunState, agent: Agent[Any]) -> Model:
     return state.config.get_model_provider().get_model(choice)
 
 
-def _tool_specs(state: RunState, agent: Agent[Any]) -> list[ToolSpec]:
-    specs = state.tool_specs.get(id(agent))
-    if specs is None:
-        specs = [
-            ToolSpec(t.name, t.description, t.params_json_schema, t.strict_json_schema)
-            for t in agent.tools
-        ]
-        for target in agent.handoffs:
-            h = as_handoff(target)
-            specs.append(
-                ToolSpec(h.tool_name, h.tool_description, h.input_json_schema, h.strict_json_schema)
-            )
-        state.tool_specs[id(agent)] = specs
+async def _enabled(state: RunState, agent: Agent[Any]) -> tuple[list[FunctionTool], list[Handoff]]:
+    """The tools and handoffs offered this turn (their `is_enabled` is evaluated each turn)."""
+    tools = [t for t in agent.tools if await is_enabled(t.is_enabled, state.context, agent)]
+    handoffs = [
+        h
+        for h in (as_handoff(target) for target in agent.handoffs)
+        if await is_enabled(h.is_enabled, state.context, agent)
+    ]
+    return _resolve_collisions(tools, handoffs)
+
+
+def _resolve_collisions(
+    tools: list[FunctionTool], handoffs: list[Handoff]
+) -> tuple[list[FunctionTool], list[Handoff]]:
+    """One tool per name, as in the SDK: the last handoff of that name wins, else the last tool;
+    the others are not offered, and a warning names the collision."""
+    owners: dict[str, list[tuple[str, int]]] = {}
+    for i, tool in enumerate(tools):
+        owners.setdefault(tool.name, []).append(("tool", i))
+    for i, h in enumerate(handoffs):
+        owners.setdefault(h.tool_name, []).append(("handoff", i))
+    dropped: set[tuple[str, int]] = set()
+    for name, entries in owners.items():
+        if len(entries) < 2:
+            continue
+        logger.warning(
+            "%d tools and handoffs share the name %r; the model is offered only the last "
+            "handoff (else the last tool) of that name. Give each a unique name.",
+            len(entries),
+            name,
+        )
+        kept = [e for e in entries if e[0] == "handoff"] or entries
+        dropped.update(e for e in entries if e != kept[-1])
+    if not dropped:
+        return tools, handoffs
+    return (
+        [t for i, t in enumerate(tools) if ("tool", i) not in dropped],
+        [h for i, h in enumerate(handoffs) if ("handoff", i) not in dropped],
+    )
+
+
+def _tool_specs(tools: list[FunctionTool], handoffs: list[Handoff]) -> list[ToolSpec]:
+    specs = [
+        ToolSpec(t.name, t.description, t.params_json_schema, t.strict_json_schema) for t in tools
+    ]
+    specs.extend(
+        ToolSpec(h.tool_name, h.tool_description, h.input_json_schema, h.strict_json_schema)
+        for h in handoffs
+    )
     return specs
 
 
 def _start_agent_span(state: RunState, agent: Agent[Any], model: Model) -> Span[AgentSpanData]:
+    schema = AgentOutputSchema.of(agent.output_type)
     span = agent_span(
         name=agent.name,
         handoffs=[as_handoff(h).agent_name for h in agent.handoffs],
         tools=[t.name for t in agent.tools],
-        output_type=getattr(agent.output_type, "__name__", None) if agent.output_type else None,
+        output_type=None if schema.is_plain_text() else schema.name(),
         model=model.model_name,
         provider=model.provider_name,
         disabled=state.config.tracing_disabled,
@@ -83,34 +127,6 @@ def _end_agent_span(state: RunState, span: Span[AgentSpanData], outcome: str | N
     span.finish(reset_current=True)
 
 
-async def _run_input_guardrails(state: RunState, agent: Agent[Any]) -> None:
-    guardrails = [*state.config.input_guardrails, *agent.input_guardrails]
-    for guardrail in guardrails:
-        span = guardrail_span(
-            guardrail.get_name(), kind="input", disabled=state.config.tracing_disabled
-        )
-        with span:
-            result = await guardrail.run(state.context, agent, state.original_input)
-            state.input_guardrail_results.append(result)
-            span.span_data.triggered = result.output.tripwire_triggered
-            if result.output.tripwire_triggered:
-                raise InputGuardrailTripwireTriggered(result)
-
-
-async def _run_output_guardrails(state: RunState, agent: Agent[Any], output: Any) -> None:
-    guardrails = [*state.config.output_guardrails, *agent.output_guardrails]
-    for guardrail in guardrails:
-        span = guardrail_span(
-            guardrail.get_name(), kind="output", disabled=state.config.tracing_disabled
-        )
-        with span:
-            result = await guardrail.run(state.context, agent, output)
-            state.output_guardrail_results.append(result)
-            span.span_data.triggered = result.output.tripwire_triggered
-            if result.output.tripwire_triggered:
-                raise OutputGuardrailTripwireTriggered(result)
-
-
 def _outcome_of(exc: BaseException) -> str:
     if isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
         return "cancelled"
@@ -119,6 +135,34 @@ def _outcome_of(exc: BaseException) -> str:
     if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
         return "guardrail_tripped"
     return "error"
+
+
+async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome:
+    """One turn: the model call (with the input guardrails on the first), then its outcome."""
+    tools, handoffs = await _enabled(state, agent)
+    if uses_sdk_interface(model):
+        tracing = model_tracing(state.config.tracing_disabled, state.include_sensitive)
+        model = SdkModelAdapter(model, agent, tools, handoffs, tracing)
+    schema = AgentOutputSchema.of(agent.output_type)
+    request = ModelRequest(
+        system_instructions=await agent.get_system_prompt(state.context),
+        # A snapshot: the run goes on appending to its own list.
+        input=list(state.model_input),
+        settings=agent.model_settings.resolve(state.config.model_settings),
+        tools=_tool_specs(tools, handoffs),
+        output=None if schema.is_plain_text() else schema.spec(),
+    )
+
+    def call() -> Awaitable[ModelResponse]:
+        return call_model(state, model, request)
+
+    if state.current_turn == 1:
+        response = await with_input_guardrails(state, agent, call)
+    else:
+        response = await call()
+    state.raw_responses.append(response)
+    state.context.usage.add(response.usage)
+    return await process_response(state, agent, response, tools, handoffs)
 
 
 async def run_loop(state: RunState) -> None:
@@ -134,39 +178,29 @@ async def run_loop(state: RunState) -> None:
         while True:
             agent = state.current_agent
             model = resolve_model(state, agent)
+            if state.stop_after_turn and state.current_turn > 0:
+                # cancel(mode="after_turn"): the turn that was running has finished.
+                if span is not None:
+                    _end_agent_span(state, span, "cancelled")
+                    span = None
+                return
             if span is None:
                 span = _start_agent_span(state, agent, model)
-            if state.current_turn == 0:
-                await _run_input_guardrails(state, agent)
             state.current_turn += 1
-            if state.current_turn > state.max_turns:
+            if state.max_turns is not None and state.current_turn > state.max_turns:
                 raise MaxTurnsExceeded(
                     f"Max turns ({state.max_turns}) exceeded: agent {agent.name!r} still had no "
                     "final output. Raise max_turns, or check the trace for a loop of tool calls "
                     "or handoffs."
                 )
-            settings = agent.model_settings.resolve(state.config.model_settings)
-            request = ModelRequest(
-                system_instructions=await agent.get_system_prompt(state.context),
-                # A snapshot: the run goes on appending to its own list.
-                input=list(state.model_input),
-                settings=settings,
-                tools=_tool_specs(state, agent),
-                output=AgentOutputSchema(agent.output_type).spec()
-                if agent.output_type not in (None, str)
-                else None,
-            )
-            response = await call_model(state, model, request)
-            state.raw_responses.append(response)
-            state.context.usage.add(response.usage)
-            outcome = await process_response(state, agent, response)
+            outcome = await _turn(state, agent, model)
             if outcome.next_agent is not None:
                 _end_agent_span(state, span, None)
                 span = None
                 state.current_agent = outcome.next_agent
                 continue
             if outcome.final:
-                await _run_output_guardrails(state, agent, outcome.final_output)
+                await run_output_guardrails(state, agent, outcome.final_output)
                 state.final_output = outcome.final_output
                 _end_agent_span(state, span, "success")
                 span = None

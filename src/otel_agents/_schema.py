@@ -141,6 +141,7 @@ def function_schema(
     name_override: str | None = None,
     description_override: str | None = None,
     strict: bool = True,
+    use_docstring_info: bool = True,
 ) -> FunctionSchema:
     """Reads a function's signature and docstring into a FunctionSchema.
 
@@ -148,7 +149,7 @@ def function_schema(
         UserError: A parameter has no type hint the schema can express, or takes *args/**kwargs.
     """
     name = name_override or func.__name__
-    summary, arg_docs = parse_docstring(func.__doc__)
+    summary, arg_docs = parse_docstring(func.__doc__ if use_docstring_info else None)
     signature = inspect.signature(func)
     try:
         hints = get_type_hints(func)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from .guardrails import InputGuardrailResult, OutputGuardrailResult
 from .items import RunItem
-from .models.interface import InputItem, ModelResponse, ToolSpec
+from .models.interface import InputItem, ModelResponse
 from .run_context import RunContextWrapper
 from .stream_events import StreamEvent
 
 if TYPE_CHECKING:
     from .agent import Agent
-    from .runner import RunConfig
+    from .run_config import RunConfig
 
 
 @dataclass
@@ -28,11 +28,13 @@ class RunState:
         input_items: The input as Responses input items (an input filter may trim it).
         model_input: `input_items` plus every generated item, as the model sees them.
         current_agent: The agent running now.
-        max_turns: How many model calls the run may make.
+        max_turns: How many model calls the run may make (None: no limit).
         include_sensitive: Whether span data carries content.
         emit: Pushes a stream event (None for runs that are not streamed).
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
+        stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
+            is done.
     """
 
     config: RunConfig
@@ -40,7 +42,7 @@ class RunState:
     original_input: str | list[InputItem]
     input_items: list[InputItem]
     current_agent: Agent[Any]
-    max_turns: int
+    max_turns: int | None
     include_sensitive: bool
     emit: Callable[[StreamEvent], None] | None = None
     on_agent: Callable[[Agent[Any]], None] | None = None
@@ -52,7 +54,7 @@ class RunState:
     final_output: Any = None
     current_turn: int = 0
     event_counts: dict[tuple[str, str], int] = field(default_factory=dict)
-    tool_specs: dict[int, list[ToolSpec]] = field(default_factory=dict)
+    stop_after_turn: bool = False
 
     def __post_init__(self) -> None:
         self.model_input = list(self.input_items)

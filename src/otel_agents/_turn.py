@@ -6,30 +6,35 @@ span when the model hands off; the loop in `_run_loop.py` decides what happens n
 
 from __future__ import annotations
 
-import asyncio
-import json
+import inspect
 from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
+from openai.types.responses import (
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+)
 
+from ._tool_calls import final_output_from_tools, run_tools
+from .agent_output import AgentOutputSchema
 from .exceptions import ModelBehaviorError
-from .handoffs import Handoff, HandoffInputData, as_handoff
+from .handoffs import Handoff, HandoffInputData
 from .items import (
     HandoffCallItem,
     HandoffOutputItem,
     ItemHelpers,
     MessageOutputItem,
+    ReasoningItem,
     ToolCallItem,
     ToolCallOutputItem,
     function_call_output,
 )
 from .models.interface import Model, ModelRequest, ModelResponse
-from .run_context import ToolContext
 from .stream_events import RawResponsesStreamEvent
-from .tools import FunctionTool, _ToolFailed
-from .tracing import function_span, generation_span, handoff_span
+from .tools import FunctionTool
+from .tracing import generation_span, handoff_span
 
 if TYPE_CHECKING:
     from ._state import RunState
@@ -89,6 +94,7 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
     first = first_delta = last_delta = 0.0
     chunks = deltas = 0
     completed = None
+    done_items: list[Any] = []
     stream = model.stream_response(request)
     try:
         async for event in stream:
@@ -106,9 +112,14 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
                 if deltas == 0:
                     first_delta = last_delta
                 deltas += 1
-            elif kind == "response.completed":
-                completed = event.response  # type: ignore[union-attr]
+            elif kind == "response.output_item.done":
+                done_items.append(event.item)  # type: ignore[union-attr]
             emit(RawResponsesStreamEvent(data=event))
+            if kind == "response.completed":
+                completed = event.response  # type: ignore[union-attr]
+                break  # the terminal event
+            if kind in ("response.failed", "response.incomplete", "error", "response.error"):
+                raise _stream_failure(event)
     finally:
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
@@ -128,15 +139,46 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
             f"The stream of model {model.model_name!r} ended without a response.completed event; "
             "the server closed the stream early or does not follow the Responses streaming format."
         )
+    if not completed.output and done_items:
+        # Some servers stream the output items but leave the terminal response's output empty.
+        completed.output = done_items
     return ModelResponse.from_response(completed)
 
 
+def _stream_failure(event: Any) -> ModelBehaviorError:
+    """A terminal stream event other than response.completed, named with its details."""
+    kind = event.type
+    message = f"Responses stream ended with terminal event `{kind}`."
+    details: list[str] = []
+    response = getattr(event, "response", None)
+    if response is not None:
+        for name in ("status", "error", "incomplete_details"):
+            value = getattr(response, name, None)
+            if value:
+                details.append(f"{name}={value}")
+    else:
+        for name in ("code", "message", "param"):
+            value = getattr(event, name, None)
+            if value:
+                details.append(f"{name}={value}")
+    return ModelBehaviorError(f"{message} {'; '.join(details)}." if details else message)
+
+
 async def process_response(
-    state: RunState, agent: Agent[Any], response: ModelResponse
+    state: RunState,
+    agent: Agent[Any],
+    response: ModelResponse,
+    tools: list[FunctionTool],
+    handoffs: list[Handoff],
 ) -> TurnOutcome:
-    """Turns a model response into items, runs its tool calls and handoff, and decides what next."""
-    tools = {tool.name: tool for tool in agent.tools}
-    handoffs = {h.tool_name: h for h in (as_handoff(t) for t in agent.handoffs)}
+    """Turns a model response into items, runs its tool calls and handoff, and decides what next.
+
+    `tools` and `handoffs` are the ones enabled this turn; calling any other is an error of the
+    model. Two handoffs with one tool name: the later one in `agent.handoffs` is used (as in the
+    SDK).
+    """
+    tool_map = {tool.name: tool for tool in tools}
+    handoff_map = {h.tool_name: h for h in handoffs}
     messages: list[MessageOutputItem] = []
     tool_calls: list[tuple[FunctionTool, ResponseFunctionToolCall]] = []
     handoff_calls: list[tuple[Handoff, ResponseFunctionToolCall]] = []
@@ -146,102 +188,44 @@ async def process_response(
             item = MessageOutputItem(agent=agent, raw_item=output)
             messages.append(item)
             state.add_item(item, "message_output_created")
+        elif isinstance(output, ResponseReasoningItem):
+            state.add_item(ReasoningItem(agent=agent, raw_item=output), "reasoning_item_created")
         elif isinstance(output, ResponseFunctionToolCall):
-            if output.name in handoffs:
-                handoff_calls.append((handoffs[output.name], output))
+            if output.name in handoff_map:
+                handoff_calls.append((handoff_map[output.name], output))
                 state.add_item(HandoffCallItem(agent=agent, raw_item=output), "handoff_requested")
-            elif output.name in tools:
-                tool_calls.append((tools[output.name], output))
+            elif output.name in tool_map:
+                tool_calls.append((tool_map[output.name], output))
                 state.add_item(ToolCallItem(agent=agent, raw_item=output), "tool_called")
             else:
-                available = ", ".join(sorted([*tools, *handoffs])) or "none"
+                available = ", ".join(sorted([*tool_map, *handoff_map])) or "none"
                 raise ModelBehaviorError(
                     f"Agent {agent.name!r}: the model called the tool {output.name!r}, which the "
                     f"agent does not have (its tools and handoffs: {available}). Give the agent "
                     "that tool or tell the model in the instructions which tools exist."
                 )
 
-    tool_outputs = await _run_tools(state, agent, tool_calls)
+    tool_results = await run_tools(state, agent, tool_calls)
+    schema = AgentOutputSchema.of(agent.output_type)
+    plain_text = schema.is_plain_text()
 
     if handoff_calls:
         return await _run_handoff(state, agent, handoff_calls, pre_turn_count)
-    if tool_calls:
-        if agent.tool_use_behavior == "stop_on_first_tool":
-            return TurnOutcome(final=True, final_output=tool_outputs[0])
-        return TurnOutcome()
+    if tool_results:
+        decided = await final_output_from_tools(state, agent, tool_results)
+        if not decided.is_final_output:
+            return TurnOutcome()
+        final = decided.final_output
+        # As the SDK: a plain-text agent's final output is text, whatever the tool returned.
+        return TurnOutcome(final=True, final_output=str(final) if plain_text else final)
     if not messages:
-        return TurnOutcome()  # e.g. only reasoning: ask again
+        # As the SDK: a reply with neither a message nor a tool call ends a plain-text run with
+        # "" (asking again could loop until max_turns); a structured output is asked for again.
+        return TurnOutcome(final=True, final_output="") if plain_text else TurnOutcome()
     text = ItemHelpers.text_message_output(messages[-1])
-    if agent.output_type is None or agent.output_type is str:
+    if plain_text:
         return TurnOutcome(final=True, final_output=text)
-    from .agent_output import AgentOutputSchema
-
-    return TurnOutcome(
-        final=True,
-        final_output=AgentOutputSchema(agent.output_type).validate_json(text, agent.name),
-    )
-
-
-async def _run_tools(
-    state: RunState, agent: Agent[Any], calls: list[tuple[FunctionTool, ResponseFunctionToolCall]]
-) -> list[Any]:
-    if not calls:
-        return []
-    if len(calls) == 1:
-        outputs = [await _run_tool(state, agent, *calls[0])]
-    else:
-        results = await asyncio.gather(
-            *(_run_tool(state, agent, tool, call) for tool, call in calls), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        outputs = list(results)
-    for (_, call), output in zip(calls, outputs, strict=False):
-        raw = function_call_output(call.call_id, _model_text(output))
-        state.add_item(ToolCallOutputItem(agent=agent, raw_item=raw, output=output), "tool_output")
-    return outputs
-
-
-def _model_text(output: Any) -> str:
-    """What the model reads of a tool's result: text as is, data as JSON, anything else as str()."""
-    if isinstance(output, str):
-        return output
-    dump = getattr(output, "model_dump_json", None)
-    if callable(dump):
-        return str(dump())
-    try:
-        return json.dumps(output, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(output)
-
-
-async def _run_tool(
-    state: RunState, agent: Agent[Any], tool: FunctionTool, call: ResponseFunctionToolCall
-) -> Any:
-    span = function_span(
-        name=tool.name,
-        call_id=call.call_id,
-        description=tool.description,
-        input=call.arguments if state.include_sensitive else None,
-        disabled=state.config.tracing_disabled,
-    )
-    ctx = ToolContext(
-        context=state.context.context,
-        usage=state.context.usage,
-        tool_name=tool.name,
-        tool_call_id=call.call_id,
-    )
-    with span:
-        try:
-            output = await tool.on_invoke_tool(ctx, call.arguments)
-        except _ToolFailed as failed:
-            # The model gets the error text and may retry; the span keeps the real exception.
-            span.record_exception(failed.cause)
-            output = failed.model_text
-        if state.include_sensitive:
-            span.span_data.output = _model_text(output)
-        return output
+    return TurnOutcome(final=True, final_output=schema.validate_json(text, agent.name))
 
 
 async def _run_handoff(
@@ -258,13 +242,11 @@ async def _run_handoff(
         )
     span = handoff_span(from_agent=agent.name, disabled=state.config.tracing_disabled)
     with span:
-        await handoff.on_invoke_handoff(state.context, call.arguments)
-        span.span_data.to_agent = handoff.agent.name
-    raw = function_call_output(call.call_id, json.dumps({"assistant": handoff.agent.name}))
+        target = await handoff.on_invoke_handoff(state.context, call.arguments)
+        span.span_data.to_agent = target.name
+    raw = function_call_output(call.call_id, handoff.get_transfer_message(target))
     state.add_item(
-        HandoffOutputItem(
-            agent=agent, raw_item=raw, source_agent=agent, target_agent=handoff.agent
-        ),
+        HandoffOutputItem(agent=agent, raw_item=raw, source_agent=agent, target_agent=target),
         "handoff_occured",
     )
     if handoff.input_filter is not None:
@@ -273,10 +255,13 @@ async def _run_handoff(
                 input_history=tuple(state.input_items),
                 pre_handoff_items=tuple(state.generated_items[:pre_turn_count]),
                 new_items=tuple(state.generated_items[pre_turn_count:]),
+                run_context=state.context,
             )
         )
+        if inspect.isawaitable(filtered):
+            filtered = await filtered
         state.replace_history(
             list(filtered.input_history),
             [*filtered.pre_handoff_items, *filtered.new_items],
         )
-    return TurnOutcome(next_agent=handoff.agent)
+    return TurnOutcome(next_agent=target)

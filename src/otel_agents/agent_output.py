@@ -1,9 +1,15 @@
-"""Structured final output: an output type's JSON schema, and validation of what the model sent."""
+"""Structured final output: an output type's JSON schema, and validation of what the model sent.
+
+`AgentOutputSchema` has the OpenAI Agents SDK's interface (`name()`, `json_schema()`,
+`is_plain_text()`, `is_strict_json_schema()`, `validate_json()`); an agent's `output_type` may be a
+type or an `AgentOutputSchema` (e.g. `AgentOutputSchema(MyType, strict_json_schema=False)` for a
+type strict mode cannot express).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -14,6 +20,16 @@ from .models.interface import OutputSpec
 _WRAPPER_KEY = "response"
 
 
+def _type_name(t: Any) -> str:
+    origin, args = get_origin(t), get_args(t)
+    if origin is None:
+        return str(getattr(t, "__name__", repr(t)))
+    if args:
+        inner = ", ".join(_type_name(arg) for arg in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    return str(t)
+
+
 class AgentOutputSchema:
     """The schema of an agent's `output_type` and the validator of the model's final output.
 
@@ -21,41 +37,78 @@ class AgentOutputSchema:
     int) is wrapped as `{"response": ...}` because structured outputs need an object at the top.
     """
 
-    def __init__(self, output_type: type[Any]) -> None:
+    def __init__(self, output_type: type[Any] | None, strict_json_schema: bool = True) -> None:
         self.output_type = output_type
-        self.name = getattr(output_type, "__name__", "output")
+        self._strict = strict_json_schema
+        self._name = _type_name(output_type)
+        self._wrapped = False
+        self._schema: dict[str, Any] = {}
+        if self.is_plain_text():
+            return
         try:
-            self._adapter: TypeAdapter[Any] = TypeAdapter(output_type)
+            self._adapter: TypeAdapter[Any] = TypeAdapter(output_type)  # type: ignore[arg-type]
             schema = self._adapter.json_schema()
         except Exception as exc:
             raise UserError(
-                f"output_type {self.name!r} has no JSON schema ({exc}); use a pydantic model, "
+                f"output_type {self._name!r} has no JSON schema ({exc}); use a pydantic model, "
                 "a dataclass or a TypedDict."
             ) from exc
         self._wrapped = schema.get("type") != "object"
         if self._wrapped:
             schema = {"type": "object", "properties": {_WRAPPER_KEY: schema}}
-        self.json_schema = make_strict(schema)
+            if not strict_json_schema:
+                schema["required"] = [_WRAPPER_KEY]
+        self._schema = make_strict(schema) if strict_json_schema else schema
+
+    @classmethod
+    def of(cls, output_type: Any) -> AgentOutputSchema:
+        """The schema for an agent's `output_type` (a type, or already an AgentOutputSchema)."""
+        return output_type if isinstance(output_type, AgentOutputSchema) else cls(output_type)
+
+    def is_plain_text(self) -> bool:
+        """Whether the output is plain text (no output type, or `str`)."""
+        return self.output_type is None or self.output_type is str
+
+    def name(self) -> str:
+        """The output type's name, e.g. "Weather" or "list[int]"."""
+        return self._name
+
+    def is_strict_json_schema(self) -> bool:
+        """Whether the schema is strict."""
+        return self._strict
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON schema the model must follow.
+
+        Raises:
+            UserError: The output is plain text.
+        """
+        if self.is_plain_text():
+            raise UserError("Output type is plain text, so no JSON schema is available")
+        return self._schema
 
     def spec(self) -> OutputSpec:
         """What the model is told to produce."""
-        return OutputSpec(name=self.name, schema=self.json_schema, strict=True)
+        return OutputSpec(name=self._name, schema=self.json_schema(), strict=self._strict)
 
-    def validate_json(self, text: str, agent_name: str) -> Any:
+    def validate_json(self, json_str: str, agent_name: str | None = None) -> Any:
         """Parses and validates the model's final output.
 
         Raises:
             ModelBehaviorError: The text is not JSON of the output type.
         """
+        if self.is_plain_text():
+            return json_str
         try:
-            data = json.loads(text)
+            data = json.loads(json_str)
             if self._wrapped:
                 if not isinstance(data, dict) or _WRAPPER_KEY not in data:
                     raise ValueError(f'expected an object with a "{_WRAPPER_KEY}" key')
                 data = data[_WRAPPER_KEY]
             return self._adapter.validate_python(data)
         except (ValueError, ValidationError) as exc:
+            who = f"Agent {agent_name!r}: the" if agent_name else "The"
             raise ModelBehaviorError(
-                f"Agent {agent_name!r}: the model's final output is not a valid {self.name} "
+                f"{who} model's final output is not a valid {self._name} "
                 f"({exc}). Check that the model supports structured outputs."
             ) from None

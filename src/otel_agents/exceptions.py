@@ -14,10 +14,28 @@ AgentsException                       root: catch this to catch everything below
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .agent import Agent
     from .guardrails import InputGuardrailResult, OutputGuardrailResult
+    from .items import RunItem
+    from .models.interface import InputItem, ModelResponse
+    from .run_context import RunContextWrapper
+
+
+@dataclass
+class RunErrorDetails:
+    """What a run had produced when an error ended it (an exception's `run_data`)."""
+
+    input: str | list[InputItem]
+    new_items: list[RunItem]
+    raw_responses: list[ModelResponse]
+    last_agent: Agent[Any]
+    context_wrapper: RunContextWrapper[Any]
+    input_guardrail_results: list[InputGuardrailResult]
+    output_guardrail_results: list[OutputGuardrailResult]
 
 
 class AgentsException(Exception):
@@ -28,7 +46,7 @@ class AgentsException(Exception):
             the error ended a run; None otherwise.
     """
 
-    run_data: Any = None
+    run_data: RunErrorDetails | None = None
 
 
 class MaxTurnsExceeded(AgentsException):

@@ -60,18 +60,27 @@ async def _call(func: Callable[..., Any], *args: Any) -> GuardrailFunctionOutput
 
 @dataclass
 class InputGuardrail(Generic[TContext]):
-    """Checks the run's input before the starting agent answers."""
+    """Checks the run's input when the starting agent runs.
+
+    Attributes:
+        guardrail_function: (context, agent, input) -> `GuardrailFunctionOutput`, sync or async.
+        name: The guardrail's name in results and traces; default the function's name.
+        run_in_parallel: True (default): runs alongside the agent's first model call, whose
+            response is dropped when the tripwire fires; False: runs before the model is called.
+    """
 
     guardrail_function: InputGuardrailFunction
     name: str | None = None
+    run_in_parallel: bool = True
 
     def get_name(self) -> str:
         return self.name or str(getattr(self.guardrail_function, "__name__", "input_guardrail"))
 
     async def run(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], input: str | list[InputItem]
+        self, agent: Agent[Any], input: str | list[InputItem], context: RunContextWrapper[Any]
     ) -> InputGuardrailResult:
-        output = await _call(self.guardrail_function, ctx, agent, input)
+        """Runs the guardrail function (the SDK's argument order: agent, input, context)."""
+        output = await _call(self.guardrail_function, context, agent, input)
         return InputGuardrailResult(guardrail=self, output=output)
 
 
@@ -86,9 +95,10 @@ class OutputGuardrail(Generic[TContext]):
         return self.name or str(getattr(self.guardrail_function, "__name__", "output_guardrail"))
 
     async def run(
-        self, ctx: RunContextWrapper[Any], agent: Agent[Any], agent_output: Any
+        self, context: RunContextWrapper[Any], agent: Agent[Any], agent_output: Any
     ) -> OutputGuardrailResult:
-        output = await _call(self.guardrail_function, ctx, agent, agent_output)
+        """Runs the guardrail function on the agent's final output."""
+        output = await _call(self.guardrail_function, context, agent, agent_output)
         return OutputGuardrailResult(
             guardrail=self, agent_output=agent_output, agent=agent, output=output
         )
@@ -118,14 +128,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 @overload
 def input_guardrail(func: F, /) -> InputGuardrail[Any]: ...
 @overload
-def input_guardrail(*, name: str | None = None) -> Callable[[F], InputGuardrail[Any]]: ...
 def input_guardrail(
-    func: F | None = None, /, *, name: str | None = None
+    *, name: str | None = None, run_in_parallel: bool = True
+) -> Callable[[F], InputGuardrail[Any]]: ...
+def input_guardrail(
+    func: F | None = None, /, *, name: str | None = None, run_in_parallel: bool = True
 ) -> InputGuardrail[Any] | Callable[[F], InputGuardrail[Any]]:
-    """Makes an `InputGuardrail` from a function of (context, agent, input)."""
+    """Makes an `InputGuardrail` from a function of (context, agent, input).
+
+    `run_in_parallel=False` runs it before the agent's first model call instead of alongside.
+    """
 
     def decorate(f: F) -> InputGuardrail[Any]:
-        return InputGuardrail(guardrail_function=f, name=name)
+        return InputGuardrail(guardrail_function=f, name=name, run_in_parallel=run_in_parallel)
 
     return decorate(func) if func is not None else decorate
 

@@ -8,6 +8,7 @@ the conversation the receiving agent sees.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -34,11 +35,13 @@ class HandoffInputData:
         input_history: The run's input before this run started.
         pre_handoff_items: Items generated before the turn that handed off.
         new_items: Items of the turn that handed off (the handoff call and its output included).
+        run_context: The run's context at the handoff.
     """
 
     input_history: tuple[InputItem, ...]
     pre_handoff_items: tuple[RunItem, ...]
     new_items: tuple[RunItem, ...]
+    run_context: RunContextWrapper[Any] | None = None
 
     def clone(self, **kwargs: Any) -> HandoffInputData:
         """A copy with some fields replaced."""
@@ -50,34 +53,46 @@ HandoffInputFilter = Callable[[HandoffInputData], HandoffInputData]
 
 @dataclass
 class Handoff:
-    """A handoff the model can call.
+    """A handoff the model can call (the OpenAI Agents SDK's fields).
 
     Attributes:
         tool_name: The tool name the model calls.
         tool_description: What the model is told about the target.
-        input_json_schema: JSON schema of the tool's arguments ({} when there is no input type).
-        agent: The agent that receives the conversation.
+        input_json_schema: JSON schema of the tool's arguments.
         on_invoke_handoff: Called with the context and the raw JSON arguments when the model hands
-            off; runs the user's `on_handoff` callback.
+            off; runs the user's `on_handoff` callback and returns the agent that takes over.
+        agent_name: The name of the agent that receives the conversation.
         input_filter: Trims the conversation the target sees, or None to pass it all.
+        strict_json_schema: Whether the argument schema is strict.
+        is_enabled: Whether the model is offered this handoff: a bool, or a sync/async function
+            of (context, agent) evaluated every turn.
     """
 
     tool_name: str
     tool_description: str
     input_json_schema: dict[str, Any]
-    agent: Agent[Any]
-    on_invoke_handoff: Callable[[RunContextWrapper[Any], str], Awaitable[None]]
+    on_invoke_handoff: Callable[[RunContextWrapper[Any], str], Awaitable[Agent[Any]]]
+    agent_name: str
     input_filter: HandoffInputFilter | None = None
     strict_json_schema: bool = True
+    is_enabled: bool | Callable[[RunContextWrapper[Any], Agent[Any]], Any] = True
 
-    @property
-    def agent_name(self) -> str:
-        return self.agent.name
+    def get_transfer_message(self, agent: Agent[Any]) -> str:
+        """What the handing-off model reads as the handoff tool's result."""
+        return json.dumps({"assistant": agent.name})
 
+    @classmethod
+    def default_tool_name(cls, agent: Agent[Any]) -> str:
+        """The tool name offered for `agent` when none is given: transfer_to_<snake case name>."""
+        return transfer_tool_name(agent.name)
 
-def _description(agent: Agent[Any]) -> str:
-    extra = f" {agent.handoff_description}" if agent.handoff_description else ""
-    return f"Handoff to the {agent.name} agent to handle the request.{extra}"
+    @classmethod
+    def default_tool_description(cls, agent: Agent[Any]) -> str:
+        """The tool description offered for `agent` when none is given (the SDK's wording)."""
+        return (
+            f"Handoff to the {agent.name} agent to handle the request. "
+            f"{agent.handoff_description or ''}"
+        )
 
 
 def handoff(
@@ -88,6 +103,7 @@ def handoff(
     on_handoff: Callable[..., Any] | None = None,
     input_type: type[Any] | None = None,
     input_filter: HandoffInputFilter | None = None,
+    is_enabled: bool | Callable[[RunContextWrapper[Any], Agent[Any]], Any] = True,
 ) -> Handoff:
     """Makes a handoff to `agent`.
 
@@ -99,6 +115,8 @@ def handoff(
             `(context, input)`; sync or async.
         input_type: Type of the data the model passes when handing off (validated).
         input_filter: Trims the conversation the receiving agent sees.
+        is_enabled: Whether the model is offered the handoff (a bool, or a function of
+            (context, agent) evaluated every turn).
     """
     adapter: TypeAdapter[Any] | None = TypeAdapter(input_type) if input_type is not None else None
     schema: dict[str, Any] = (
@@ -108,9 +126,9 @@ def handoff(
     )
     tool_name = tool_name_override or transfer_tool_name(agent.name)
 
-    async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> None:
+    async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> Agent[Any]:
         if on_handoff is None:
-            return
+            return agent
         if adapter is not None:
             raw = parse_arguments(tool_name, arguments)
             try:
@@ -124,34 +142,21 @@ def handoff(
             result = on_handoff(ctx)
         if inspect.isawaitable(result):
             await result
+        return agent
 
     return Handoff(
         tool_name=tool_name,
-        tool_description=tool_description_override or _description(agent),
+        tool_description=tool_description_override or Handoff.default_tool_description(agent),
         input_json_schema=schema,
-        agent=agent,
         on_invoke_handoff=invoke,
+        agent_name=agent.name,
         input_filter=input_filter,
+        is_enabled=is_enabled,
     )
-
-
-async def _noop(ctx: RunContextWrapper[Any], arguments: str) -> None:
-    return None
 
 
 def as_handoff(target: Agent[Any] | Handoff) -> Handoff:
     """A Handoff for an entry of `Agent.handoffs` (an agent or a `handoff(...)`)."""
     if isinstance(target, Handoff):
         return target
-    return Handoff(
-        tool_name=transfer_tool_name(target.name),
-        tool_description=_description(target),
-        input_json_schema={
-            "type": "object",
-            "properties": {},
-            "additionalProperties": False,
-            "required": [],
-        },
-        agent=target,
-        on_invoke_handoff=_noop,
-    )
+    return handoff(target)

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
+    ResponseOutputRefusal,
     ResponseOutputText,
+    ResponseReasoningItem,
 )
 
+from .exceptions import ModelBehaviorError
 from .models.interface import InputItem
 
 if TYPE_CHECKING:
@@ -50,6 +53,16 @@ class ToolCallItem:
     raw_item: ResponseFunctionToolCall
     type: Literal["tool_call_item"] = "tool_call_item"
 
+    @property
+    def tool_name(self) -> str | None:
+        """The name of the called tool."""
+        return self.raw_item.name
+
+    @property
+    def call_id(self) -> str | None:
+        """The model's id for this call (matches the output item's `call_id`)."""
+        return self.raw_item.call_id
+
     def to_input_item(self) -> InputItem:
         return _dump(self.raw_item)
 
@@ -62,6 +75,12 @@ class ToolCallOutputItem:
     raw_item: InputItem
     output: Any
     type: Literal["tool_call_output_item"] = "tool_call_output_item"
+
+    @property
+    def call_id(self) -> str | None:
+        """The id of the call this output answers."""
+        cid = self.raw_item.get("call_id")
+        return str(cid) if cid is not None else None
 
     def to_input_item(self) -> InputItem:
         return dict(self.raw_item)
@@ -93,8 +112,25 @@ class HandoffOutputItem:
         return dict(self.raw_item)
 
 
+@dataclass
+class ReasoningItem:
+    """The model's reasoning (a summary, or encrypted content), where the API returns it."""
+
+    agent: Agent[Any]
+    raw_item: ResponseReasoningItem
+    type: Literal["reasoning_item"] = "reasoning_item"
+
+    def to_input_item(self) -> InputItem:
+        return _dump(self.raw_item)
+
+
 RunItem = (
-    MessageOutputItem | ToolCallItem | ToolCallOutputItem | HandoffCallItem | HandoffOutputItem
+    MessageOutputItem
+    | ToolCallItem
+    | ToolCallOutputItem
+    | HandoffCallItem
+    | HandoffOutputItem
+    | ReasoningItem
 )
 """Any item a run produces."""
 
@@ -106,6 +142,31 @@ def function_call_output(call_id: str, output: str) -> InputItem:
 
 class ItemHelpers:
     """Small conversions between items, messages and text."""
+
+    @staticmethod
+    def extract_last_content(message: Any) -> str:
+        """The last part of a message: its text, or its refusal; "" for anything else.
+
+        Raises:
+            ModelBehaviorError: The last part is neither text nor a refusal.
+        """
+        if not isinstance(message, ResponseOutputMessage) or not message.content:
+            return ""
+        last = message.content[-1]
+        if isinstance(last, ResponseOutputText):
+            return last.text or ""
+        if isinstance(last, ResponseOutputRefusal):
+            return last.refusal
+        raise ModelBehaviorError(f"Unexpected content type: {type(last)}")
+
+    @staticmethod
+    def extract_last_text(message: Any) -> str | None:
+        """The text of a message's last part; None when it is a refusal or not a message."""
+        if isinstance(message, ResponseOutputMessage) and message.content:
+            last = message.content[-1]
+            if isinstance(last, ResponseOutputText):
+                return last.text
+        return None
 
     @staticmethod
     def text_message_output(item: MessageOutputItem) -> str:

@@ -5,9 +5,9 @@ event stream.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .guardrails import InputGuardrailResult, OutputGuardrailResult
 from .items import RunItem
@@ -87,21 +87,42 @@ class RunResultStreaming(RunResultBase):
     _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _exception: BaseException | None = field(default=None, repr=False)
+    _cancelled: bool = field(default=False, repr=False)
+    _stop_after_turn: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def last_agent(self) -> Agent[Any] | None:
         """The agent that produced the final output (the current agent while running)."""
         return self.current_agent
 
-    def cancel(self) -> None:
-        """Stops the run: open spans end, `stream_events()` ends after the events already queued."""
+    def cancel(self, mode: Literal["immediate", "after_turn"] = "immediate") -> None:
+        """Stops the run.
+
+        Args:
+            mode: "immediate" (default): the run stops now, open spans end with the outcome
+                "cancelled", and `stream_events()` ends without the events still queued and
+                without raising. "after_turn": the running turn finishes (its model response,
+                its tool calls), then the run stops; keep reading `stream_events()` to the end.
+        """
+        if mode == "after_turn":
+            if self._stop_after_turn is not None:
+                self._stop_after_turn()
+            return
+        if mode != "immediate":
+            raise ValueError(f'cancel(mode={mode!r}): use "immediate" or "after_turn".')
+        self._cancelled = True
+        self.is_complete = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_DONE)
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
     async def stream_events(self) -> AsyncIterator[StreamEvent]:
         """Yields the run's events as they happen, then re-raises the run's error, if any.
 
-        Leaving the loop early (`break`) cancels the run, so no task outlives its consumer.
+        Leaving the loop early (`break`) cancels the run, so no task outlives its consumer; after
+        `cancel()` the stream just ends.
         """
         finished = False
         try:
@@ -114,14 +135,19 @@ class RunResultStreaming(RunResultBase):
         finally:
             if not finished:
                 self.cancel()
-        if self._exception is not None:
+        if self._cancelled and self._task is not None and not self._task.done():
+            # Let the cancelled run close its spans and trace before the consumer moves on.
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._exception is not None and not self._cancelled:
             raise self._exception
 
     # Called by the runner (the producer side of the stream).
     def _push(self, event: StreamEvent) -> None:
-        self._queue.put_nowait(event)
+        if not self._cancelled:
+            self._queue.put_nowait(event)
 
     def _finish(self, exception: BaseException | None) -> None:
         self._exception = exception
         self.is_complete = True
-        self._queue.put_nowait(_DONE)
+        if not self._cancelled:
+            self._queue.put_nowait(_DONE)

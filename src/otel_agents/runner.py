@@ -1,4 +1,4 @@
-"""`Runner`: runs an agent, awaited, blocking, or streamed; `RunConfig`: per-run settings.
+"""`Runner`: runs an agent, awaited, blocking, or streamed (settings: `run_config.RunConfig`).
 
 Each run is traced: it opens its own trace (named by `RunConfig.workflow_name`) unless one is
 already current, in which case its spans join that trace. A streamed run executes in a task of
@@ -9,83 +9,41 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from . import _env
 from ._run_loop import run_loop
 from ._state import RunState
 from .agent import Agent
-from .exceptions import UserError
-from .guardrails import InputGuardrail, OutputGuardrail
+from .exceptions import AgentsException, RunErrorDetails, UserError
 from .items import ItemHelpers
-from .model_settings import ModelSettings
-from .models import get_default_model_provider
-from .models.interface import InputItem, Model, ModelProvider
+from .models.interface import InputItem
 from .result import RunResult, RunResultStreaming
+from .run_config import RunConfig
 from .run_context import RunContextWrapper
 from .tracing import Trace, get_current_trace, trace
 
 DEFAULT_MAX_TURNS = 10
 
-
-def _default_include_sensitive() -> bool:
-    return _env.env_bool(_env.TRACE_INCLUDE_SENSITIVE_DATA, True)
-
-
-@dataclass
-class RunConfig:
-    """Settings for one run, overriding the agents' own.
-
-    Attributes:
-        model: A model name or `Model` used by every agent of the run.
-        model_provider: Resolves model names; default: OpenAI (OPENAI_API_KEY, OPENAI_BASE_URL).
-        model_settings: Settings applied on top of each agent's.
-        input_guardrails: Input guardrails for the run, besides the starting agent's.
-        output_guardrails: Output guardrails for the run, besides the final agent's.
-        workflow_name: Name of the run's trace.
-        trace_id: Id of the run's trace ("trace_" + 32 hex digits); generated when None.
-        group_id: Groups the traces of one conversation (e.g. a chat session id).
-        trace_metadata: Extra data recorded on the trace.
-        tracing_disabled: No trace or span for this run.
-        trace_include_sensitive_data: Whether span data carries prompts, completions and tool
-            arguments/results (default: env OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA, else true).
-            Exporters add their own opt-in on top (OpenTelemetry: content capture is off by
-            default).
-    """
-
-    model: str | Model | None = None
-    model_provider: ModelProvider | None = None
-    model_settings: ModelSettings | None = None
-    input_guardrails: list[InputGuardrail[Any]] = field(default_factory=list)
-    output_guardrails: list[OutputGuardrail[Any]] = field(default_factory=list)
-    workflow_name: str = "Agent workflow"
-    trace_id: str | None = None
-    group_id: str | None = None
-    trace_metadata: dict[str, Any] | None = None
-    tracing_disabled: bool = False
-    trace_include_sensitive_data: bool = field(default_factory=_default_include_sensitive)
-
-    def get_model_provider(self) -> ModelProvider:
-        return self.model_provider or get_default_model_provider()
+__all__ = ["DEFAULT_MAX_TURNS", "RunConfig", "Runner"]
 
 
 def _new_state(
     agent: Agent[Any],
     input: str | Sequence[InputItem],
     context: Any,
-    max_turns: int,
+    max_turns: int | None,
     run_config: RunConfig | None,
 ) -> RunState:
     if not isinstance(agent, Agent):
         raise UserError(f"Runner needs an Agent as its first argument, got {type(agent).__name__}.")
-    if max_turns < 1:
+    if max_turns is not None and max_turns < 1:
         raise UserError(f"max_turns must be at least 1, got {max_turns}.")
     config = run_config or RunConfig()
     original: str | list[InputItem] = input if isinstance(input, str) else list(input)
     return RunState(
         config=config,
-        context=RunContextWrapper(context=context),
+        # A wrapper is used as is (as in the SDK): an agent run as a tool shares its caller's.
+        context=context if isinstance(context, RunContextWrapper) else RunContextWrapper(context),
         original_input=original,
         input_items=ItemHelpers.input_to_new_input_list(input),
         current_agent=agent,
@@ -113,6 +71,18 @@ async def _traced(state: RunState) -> None:
     run_trace = _open_trace(state.config)
     try:
         await run_loop(state)
+    except AgentsException as exc:
+        if exc.run_data is None:
+            exc.run_data = RunErrorDetails(
+                input=state.original_input,
+                new_items=list(state.generated_items),
+                raw_responses=list(state.raw_responses),
+                last_agent=state.current_agent,
+                context_wrapper=state.context,
+                input_guardrail_results=list(state.input_guardrail_results),
+                output_guardrail_results=list(state.output_guardrail_results),
+            )
+        raise
     finally:
         if run_trace is not None:
             run_trace.finish(reset_current=True)
@@ -143,7 +113,7 @@ class Runner:
         input: str | Sequence[InputItem],
         *,
         context: Any = None,
-        max_turns: int = DEFAULT_MAX_TURNS,
+        max_turns: int | None = DEFAULT_MAX_TURNS,
         run_config: RunConfig | None = None,
     ) -> RunResult:
         """Runs the agent loop and returns its result.
@@ -167,7 +137,7 @@ class Runner:
         input: str | Sequence[InputItem],
         *,
         context: Any = None,
-        max_turns: int = DEFAULT_MAX_TURNS,
+        max_turns: int | None = DEFAULT_MAX_TURNS,
         run_config: RunConfig | None = None,
     ) -> RunResult:
         """`run` for code without an event loop (a script, a thread)."""
@@ -193,7 +163,7 @@ class Runner:
         input: str | Sequence[InputItem],
         *,
         context: Any = None,
-        max_turns: int = DEFAULT_MAX_TURNS,
+        max_turns: int | None = DEFAULT_MAX_TURNS,
         run_config: RunConfig | None = None,
     ) -> RunResultStreaming:
         """Starts the run in the background and returns at once; read `stream_events()`.
@@ -223,6 +193,11 @@ class Runner:
             result.current_agent = agent
 
         state.on_agent = track_agent
+
+        def stop_after_turn() -> None:
+            state.stop_after_turn = True
+
+        result._stop_after_turn = stop_after_turn
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

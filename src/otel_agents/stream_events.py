@@ -2,7 +2,8 @@
 
 - `RawResponsesStreamEvent`: a raw Responses API stream event from the model; text deltas have
   `.delta`, whatever API the server speaks.
-- `RunItemStreamEvent`: a new run item (message, tool call, tool output, handoff), with its `name`.
+- `RunItemStreamEvent`: a new run item (message, tool call, tool output, handoff, reasoning), with
+  its `name`.
 - `AgentUpdatedStreamEvent`: the current agent changed (first for the starting agent, then on
   every handoff).
 """
@@ -26,6 +27,7 @@ RunItemEventName = Literal[
     "handoff_occured",
     "tool_called",
     "tool_output",
+    "reasoning_item_created",
 ]
 
 

@@ -142,6 +142,7 @@ def test_public_names() -> None:
             "InputItem",
             "Model",
             "ModelProvider",
+            "ModelTracing",
             "ModelRequest",
             "ModelResponse",
             "OpenAIChatCompletionsModel",

@@ -11,6 +11,7 @@ from .interface import (
     ModelProvider,
     ModelRequest,
     ModelResponse,
+    ModelTracing,
     OutputSpec,
     ToolSpec,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ModelProvider",
     "ModelRequest",
     "ModelResponse",
+    "ModelTracing",
     "OpenAIChatCompletionsModel",
     "OpenAIProvider",
     "OpenAIResponsesModel",

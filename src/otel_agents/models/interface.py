@@ -12,6 +12,7 @@ Models know nothing of tracing: the runner times and records every call.
 from __future__ import annotations
 
 import abc
+import enum
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,8 +132,33 @@ def finish_reason_of(response: Response) -> str:
     return "stop"
 
 
+class ModelTracing(enum.Enum):
+    """What a model that traces its own calls may record (the OpenAI Agents SDK's enum).
+
+    The runner passes it to models written for the SDK's interface (`get_response(
+    system_instructions, input, ...)`); models written for this package's interface are traced by
+    the runner and never see it.
+    """
+
+    DISABLED = 0
+    ENABLED = 1
+    ENABLED_WITHOUT_DATA = 2
+
+    def is_disabled(self) -> bool:
+        return self == ModelTracing.DISABLED
+
+    def include_data(self) -> bool:
+        return self == ModelTracing.ENABLED
+
+
 class Model(abc.ABC):
     """A model the runner can call, streamed or not.
+
+    Two call interfaces are accepted: this package's (`get_response(request)`), and the OpenAI
+    Agents SDK's (`get_response(system_instructions, input, model_settings, tools, output_schema,
+    handoffs, tracing, *, previous_response_id, conversation_id, prompt)`, the same for
+    `stream_response`), so a custom model written for the SDK works unchanged; the runner tells
+    them apart by the parameter names.
 
     Attributes:
         model_name: The model name sent to the server (e.g. "gpt-4.1-mini").

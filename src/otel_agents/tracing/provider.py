@@ -26,6 +26,8 @@ logger = logging.getLogger("otel_agents.tracing")
 
 DISABLED_ENV = "OTEL_AGENTS_TRACING_DISABLED"
 """Set to true/1/yes to disable tracing for the whole process (false/0/no or unset: enabled)."""
+SDK_DISABLED_ENV = "OPENAI_AGENTS_DISABLE_TRACING"
+"""The OpenAI Agents SDK's switch, honoured too (true/1 disables), so its users' settings hold."""
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
@@ -47,8 +49,14 @@ def new_span_id() -> str:
 
 
 def disabled_from_env(environ: Mapping[str, str] | None = None) -> bool:
-    """Read `OTEL_AGENTS_TRACING_DISABLED`; an invalid value warns once and leaves tracing on."""
-    raw = (os.environ if environ is None else environ).get(DISABLED_ENV, "")
+    """Read `OTEL_AGENTS_TRACING_DISABLED`; an invalid value warns once and leaves tracing on.
+
+    The SDK's `OPENAI_AGENTS_DISABLE_TRACING=true` (or 1) disables tracing as well.
+    """
+    env = os.environ if environ is None else environ
+    if env.get(SDK_DISABLED_ENV, "").strip().lower() in ("true", "1"):
+        return True
+    raw = env.get(DISABLED_ENV, "")
     value = raw.strip().lower()
     if value in _TRUE:
         return True
