@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..exceptions import ModelBehaviorError
 from ._chat_convert import chat_params, item_ids, model_response_from_completion
 from ._limits import DEFAULT_MAX_TOOL_CALLS, CallLimits, too_many_tool_calls
+from ._loops import bind_to_loop
 from ._openai_shared import create, iterate_stream, server_of
 from ._responses_events import IncompleteReason, ResponseStreamBuilder, make_usage
 from .interface import Model, ModelRequest, ModelResponse
@@ -209,6 +210,7 @@ class OpenAIChatCompletionsModel(Model):
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         """Calls `chat.completions.create` and converts the completion."""
         limits = CallLimits.of(request.settings)
+        await bind_to_loop(self._client)
         completion = await create(
             self._client.chat.completions.create(
                 **chat_params(self.model_name, request, stream=False), stream=False
@@ -230,6 +232,7 @@ class OpenAIChatCompletionsModel(Model):
         `ModelSettings.include_usage` is False.
         """
         limits = CallLimits.of(request.settings)
+        await bind_to_loop(self._client)
         started = asyncio.get_running_loop().time()
         stream: AsyncStream[ChatCompletionChunk] = await create(
             self._client.chat.completions.create(

@@ -16,6 +16,7 @@ from openai.types.responses import ResponseCompletedEvent, ResponseStreamEvent
 
 from ..exceptions import ModelBehaviorError
 from ._limits import CallLimits, too_many_tool_calls
+from ._loops import bind_to_loop
 from ._openai_shared import create, iterate_stream, server_of
 from .interface import Model, ModelRequest, ModelResponse, OutputSpec, ToolSpec
 
@@ -90,6 +91,7 @@ class OpenAIResponsesModel(Model):
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         """Calls `responses.create` and returns the whole response."""
         limits = CallLimits.of(request.settings)
+        await bind_to_loop(self._client)
         response = await create(
             self._client.responses.create(
                 **responses_params(self.model_name, request), stream=False
@@ -113,6 +115,7 @@ class OpenAIResponsesModel(Model):
         `response.failed` and `error` events raise `ModelBehaviorError`.
         """
         limits = CallLimits.of(request.settings)
+        await bind_to_loop(self._client)
         started = asyncio.get_running_loop().time()
         stream: AsyncStream[ResponseStreamEvent] = await create(
             self._client.responses.create(

@@ -8,6 +8,7 @@ Which API serves a model name: `set_default_openai_api(...)`, else the environme
 
 A client built here is rebuilt when those variables change and for each event loop: an httpx
 connection pool belongs to the loop that opened it, and `Runner.run_sync` runs a new loop per call.
+It is closed when its loop ends; a client given by the user is reset then instead (`_loops.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Literal, TypeGuard
 from openai import AsyncOpenAI
 
 from ..exceptions import UserError
+from ._loops import owned
 from .interface import Model, ModelProvider
 from .openai_chat import OpenAIChatCompletionsModel
 from .openai_responses import OpenAIResponsesModel
@@ -51,6 +53,8 @@ _APIS: tuple[OpenAIApi, ...] = ("responses", "chat_completions")
 _default_client: AsyncOpenAI | None = None
 _default_api: OpenAIApi | None = None
 _default_provider: OpenAIProvider | None = None
+# The base URL each client built here was built for (the client keeps only its resolved one).
+_built_for: weakref.WeakKeyDictionary[AsyncOpenAI, str | None] = weakref.WeakKeyDictionary()
 
 
 def _is_api(value: str) -> TypeGuard[OpenAIApi]:
@@ -125,11 +129,11 @@ class OpenAIProvider(ModelProvider):
         self._api_key = api_key
         self._base_url = base_url
         self._api = None if api is None else _check_api(api, "OpenAIProvider(api=...)")
-        self._built: AsyncOpenAI | None = None
-        self._built_for: tuple[str | None, weakref.ref[asyncio.AbstractEventLoop] | None] = (
-            None,
-            None,
+        # One client per event loop: a connection pool must not be shared across loops.
+        self._built: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
         )
+        self._unbound: AsyncOpenAI | None = None  # built outside any loop
 
     def get_model(self, model_name: str | None) -> Model:
         """The model for `model_name` (the default model when None) on the API in effect."""
@@ -155,21 +159,17 @@ class OpenAIProvider(ModelProvider):
             )
         base_url = self._base_url or os.environ.get("OPENAI_BASE_URL")
         loop = _running_loop()
-        built = self._built
-        loop_ref, built_loop = self._built_for[1], None
-        if loop_ref is not None:
-            built_loop = loop_ref()
+        built = self._built.get(loop) if loop is not None else self._unbound
         # The key is compared with the one the client holds, so no other copy of it is kept.
-        if (
-            built is not None
-            and built.api_key == api_key
-            and self._built_for[0] == base_url
-            and built_loop is loop
-        ):
+        if built is not None and built.api_key == api_key and _built_for.get(built) == base_url:
             return built
-        built = AsyncOpenAI(api_key=self._api_key, base_url=self._base_url)
-        self._built = built
-        self._built_for = (base_url, weakref.ref(loop) if loop is not None else None)
+        # Closed when its loop ends (see _loops.py); the next loop gets a client of its own.
+        built = owned(AsyncOpenAI(api_key=self._api_key, base_url=self._base_url))
+        _built_for[built] = base_url
+        if loop is not None:
+            self._built[loop] = built
+        else:
+            self._unbound = built
         return built
 
 
