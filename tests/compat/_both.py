@@ -9,6 +9,7 @@ also proves that such a model runs unchanged on our runner.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import ModuleType
@@ -127,6 +128,8 @@ def scripted(m: ModuleType, turns: Sequence[Turn], *, usage: tuple[int, int] = (
                 tracing=tracing.name,
             )
             seq = 0
+            # A real server's stream suspends between events; so does this one.
+            await asyncio.sleep(0)
             for index, item in enumerate(output):
                 yield ResponseOutputItemAddedEvent(
                     item=item,
@@ -147,6 +150,7 @@ def scripted(m: ModuleType, turns: Sequence[Turn], *, usage: tuple[int, int] = (
                             type="response.output_text.delta",
                         )
                         seq += 1
+                        await asyncio.sleep(0)
                 yield ResponseOutputItemDoneEvent(
                     item=item,
                     output_index=index,

@@ -8,7 +8,8 @@ Two jobs, both about context (and ids):
   "missing parent" in backends), so instead of a fake parent we wrap the SDK tracer's IdGenerator
   and pin the trace id in a ContextVar for the duration of that one `start_span` call. Span ids
   are pinned the same way: the OTel span id is our span id's 16 hex digits, or a hash of any
-  other id (the OpenAI Agents SDK's 24-hex ones), so it is deterministic for both runners.
+  other id (the OpenAI Agents SDK's 24-hex ones), so it is deterministic for both runners; a
+  trace id of another form (users may give any string, e.g. "trace_123") is hashed the same way.
 - **Attach and detach without "Failed to detach context".** An open span is attached as the
   current OTel context so other instrumentation nests under it. A context token can only be reset
   in the Context that created it, and only in LIFO order without clobbering newer attachments. We
@@ -72,14 +73,13 @@ def enable_pinning(tracer: trace_api.Tracer) -> bool:
 def pin_trace_id(trace_id: str) -> Token[int | None] | None:
     """Until `unpin(token)`, a new root span gets `trace_id` (ours) as its OTel trace id.
 
-    Pins nothing (returns None) when an OTel span is current (the root then joins that trace)
-    or when `trace_id` is not "trace_" + 32 hex digits. Set and reset around one `start_span`
-    call, directly (no context manager: this runs for every trace).
+    Pins nothing (returns None) when an OTel span is current (the root then joins that trace).
+    Set and reset around one `start_span` call, directly (no context manager: this runs for
+    every trace).
     """
     if trace_api.get_current_span().get_span_context().is_valid:
         return None
-    wanted = otel_trace_id(trace_id)
-    return None if wanted is None else _pinned_trace_id.set(wanted)
+    return _pinned_trace_id.set(otel_trace_id(trace_id))
 
 
 def pin_span_id(span_id: str) -> Token[int | None]:
@@ -93,16 +93,19 @@ def unpin(token: Token[int | None] | None) -> None:
         token.var.reset(token)
 
 
-def otel_trace_id(trace_id: str) -> int | None:
-    """Our "trace_<32 hex>" as an OTel trace id, or None when it is not one."""
-    hex_part = trace_id[6:] if trace_id.startswith("trace_") else trace_id
-    if len(hex_part) != 32:
-        return None
-    try:
-        value = int(hex_part, 16)
-    except ValueError:
-        return None
-    return value or None
+def otel_trace_id(trace_id: str) -> int:
+    """Our "trace_<32 hex>" as an OTel trace id; any other id (the SDK accepts any string, e.g.
+    "trace_123") as the first 16 bytes of its BLAKE2b hash: deterministic, never 0."""
+    hex_part = trace_id[6:] if trace_id.startswith("trace_") else ""
+    if len(hex_part) == 32:
+        try:
+            value = int(hex_part, 16)
+        except ValueError:
+            value = 0
+        if value:
+            return value
+    digest = blake2b(trace_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return int.from_bytes(digest, "big") or 1
 
 
 def otel_span_id(span_id: str) -> int:

@@ -9,7 +9,6 @@ span holds: the caller fills late fields (a handoff's target, usage, output) on 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal, TypeVar
 
 from ..exceptions import UserError
@@ -29,8 +28,18 @@ from .traces import NoOpTrace, Trace
 
 TData = TypeVar("TData", bound=SpanData)
 
-_TRACE_ID = re.compile(r"trace_[0-9a-f]{32}")
-_ZERO_TRACE_ID = "trace_" + "0" * 32
+
+def _check_id(kind: str, value: str | None) -> str | None:
+    # Any non-empty string is accepted, as in the OpenAI Agents SDK ("trace_123" included); the
+    # OTel bridge maps ids of another form to valid OTel ids by hashing them.
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise UserError(
+            f"Invalid {kind} {value!r}: give a string (the usual form is "
+            f"'{kind.split('_')[0]}_' + uuid.uuid4().hex), or None to generate one"
+        )
+    return value
 
 
 def trace(
@@ -44,21 +53,17 @@ def trace(
 
     Args:
         workflow_name: What the workflow is called in the trace backend.
-        trace_id: Your own id, "trace_" + 32 lowercase hex digits; generated when None.
+        trace_id: Your own id, usually "trace_" + 32 lowercase hex digits (that is then the OTel
+            trace id); any other string is kept and mapped to an OTel trace id by a hash.
+            Generated when None.
         group_id: Links related traces, e.g. a conversation or session id.
         metadata: Free-form key/values attached to the trace.
         disabled: Record nothing for this trace (you get a `NoOpTrace`).
 
     Raises:
-        UserError: `trace_id` is not "trace_" + 32 lowercase hex digits (or is all zeros).
+        UserError: `trace_id` is not a string.
     """
-    if trace_id is not None and (
-        _TRACE_ID.fullmatch(trace_id) is None or trace_id == _ZERO_TRACE_ID
-    ):
-        raise UserError(
-            f"Invalid trace_id {trace_id!r}: expected 'trace_' followed by 32 lowercase hex "
-            "digits, not all zero (e.g. 'trace_' + uuid.uuid4().hex), or None to generate one"
-        )
+    trace_id = _check_id("trace_id", trace_id)
     provider = get_trace_provider()
     if disabled or provider.disabled:
         return NoOpTrace(workflow_name, group_id, metadata)
@@ -67,7 +72,10 @@ def trace(
 
 
 def create_span(
-    span_data: TData, parent: Trace | Span[Any] | None = None, disabled: bool = False
+    span_data: TData,
+    parent: Trace | Span[Any] | None = None,
+    disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[TData]:
     """Create a span holding `span_data` (not started).
 
@@ -76,7 +84,10 @@ def create_span(
         parent: The trace or span to nest under; defaults to the current span, else the current
             trace.
         disabled: Record nothing for this span and the spans created inside it.
+        span_id: Your own id (usually "span_" + hex); generated when None. Any string is kept;
+            the OTel bridge maps it to a valid OTel span id deterministically.
     """
+    new_id = _check_id("span_id", span_id) or new_span_id()
     provider = get_trace_provider()
     if disabled or provider.disabled:
         return NoOpSpan(span_data)
@@ -89,10 +100,10 @@ def create_span(
     if isinstance(parent, Span):
         if isinstance(parent, NoOpSpan):
             return NoOpSpan(span_data)
-        return Span(parent.trace_id, new_span_id(), parent.span_id, span_data, provider.processor)
+        return Span(parent.trace_id, new_id, parent.span_id, span_data, provider.processor)
     if isinstance(parent, NoOpTrace):
         return NoOpSpan(span_data)
-    return Span(parent.trace_id, new_span_id(), None, span_data, provider.processor)
+    return Span(parent.trace_id, new_id, None, span_data, provider.processor)
 
 
 def agent_span(
@@ -104,6 +115,7 @@ def agent_span(
     provider: str | None = None,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[AgentSpanData]:
     """A span for one agent's turns in a run (the seed's "Agent span")."""
     data = AgentSpanData(
@@ -114,7 +126,7 @@ def agent_span(
         model=model,
         provider=provider,
     )
-    return create_span(data, parent, disabled)
+    return create_span(data, parent, disabled, span_id)
 
 
 def generation_span(
@@ -126,6 +138,7 @@ def generation_span(
     stream: bool = False,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[GenerationSpanData]:
     """A span for one model call; the runner fills input, output, usage and timings later."""
     data = GenerationSpanData(
@@ -136,7 +149,7 @@ def generation_span(
         server_port=server_port,
         stream=stream,
     )
-    return create_span(data, parent, disabled)
+    return create_span(data, parent, disabled, span_id)
 
 
 def function_span(
@@ -146,10 +159,11 @@ def function_span(
     input: str | None = None,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[FunctionSpanData]:
     """A span for one tool call; the runner fills its output later."""
     data = FunctionSpanData(name=name, call_id=call_id, description=description, input=input)
-    return create_span(data, parent, disabled)
+    return create_span(data, parent, disabled, span_id)
 
 
 def guardrail_span(
@@ -158,10 +172,11 @@ def guardrail_span(
     triggered: bool = False,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[GuardrailSpanData]:
     """A span for one guardrail check; set `span_data.triggered` when its tripwire fires."""
     return create_span(
-        GuardrailSpanData(name=name, kind=kind, triggered=triggered), parent, disabled
+        GuardrailSpanData(name=name, kind=kind, triggered=triggered), parent, disabled, span_id
     )
 
 
@@ -170,9 +185,12 @@ def handoff_span(
     to_agent: str | None = None,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[HandoffSpanData]:
     """A span for one handoff; set `span_data.to_agent` once the target is known."""
-    return create_span(HandoffSpanData(from_agent=from_agent, to_agent=to_agent), parent, disabled)
+    return create_span(
+        HandoffSpanData(from_agent=from_agent, to_agent=to_agent), parent, disabled, span_id
+    )
 
 
 def custom_span(
@@ -181,6 +199,7 @@ def custom_span(
     sensitive: bool = False,
     parent: Trace | Span[Any] | None = None,
     disabled: bool = False,
+    span_id: str | None = None,
 ) -> Span[CustomSpanData]:
     """Your own span: `with custom_span("step", data={...}):` nests it under the current span.
 
@@ -194,4 +213,4 @@ def custom_span(
     span_data = CustomSpanData(
         name=name, data=data if data is not None else {}, sensitive=sensitive
     )
-    return create_span(span_data, parent, disabled)
+    return create_span(span_data, parent, disabled, span_id)
