@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ class RunState:
         max_turns: How many model calls the run may make (None: no limit).
         include_sensitive: Whether span data carries content.
         emit: Pushes a stream event (None for runs that are not streamed).
+        pace: Waits while the stream's consumer is far behind (backpressure; streamed runs).
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
@@ -45,6 +46,7 @@ class RunState:
     max_turns: int | None
     include_sensitive: bool
     emit: Callable[[StreamEvent], None] | None = None
+    pace: Callable[[], Awaitable[None]] | None = None
     on_agent: Callable[[Agent[Any]], None] | None = None
     model_input: list[InputItem] = field(default_factory=list)
     generated_items: list[RunItem] = field(default_factory=list)

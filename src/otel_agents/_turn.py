@@ -115,6 +115,8 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
             elif kind == "response.output_item.done":
                 done_items.append(event.item)  # type: ignore[union-attr]
             emit(RawResponsesStreamEvent(data=event))
+            if state.pace is not None:
+                await state.pace()  # a slow consumer slows the run; the queue stays bounded
             if kind == "response.completed":
                 completed = event.response  # type: ignore[union-attr]
                 break  # the terminal event

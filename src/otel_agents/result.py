@@ -72,6 +72,10 @@ class RunResult(RunResultBase):
 
 _DONE = object()
 
+MAX_QUEUED_EVENTS = 256
+"""Stream events a streamed run queues for its consumer before it waits for the consumer to read:
+a slow consumer slows the run instead of letting the queue (and memory) grow with its lag."""
+
 
 @dataclass
 class RunResultStreaming(RunResultBase):
@@ -85,6 +89,7 @@ class RunResultStreaming(RunResultBase):
     current_agent: Agent[Any] | None = None
     is_complete: bool = False
     _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue, repr=False)
+    _room: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _exception: BaseException | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
@@ -111,6 +116,7 @@ class RunResultStreaming(RunResultBase):
         if mode != "immediate":
             raise ValueError(f'cancel(mode={mode!r}): use "immediate" or "after_turn".')
         self._cancelled = True
+        self._room.set()
         self.is_complete = True
         while not self._queue.empty():
             self._queue.get_nowait()
@@ -128,6 +134,8 @@ class RunResultStreaming(RunResultBase):
         try:
             while True:
                 event = await self._queue.get()
+                if not self._room.is_set() and self._queue.qsize() <= MAX_QUEUED_EVENTS // 2:
+                    self._room.set()  # the run was waiting for room: half the queue is free
                 if event is _DONE:
                     finished = True
                     break
@@ -142,6 +150,11 @@ class RunResultStreaming(RunResultBase):
             raise self._exception
 
     # Called by the runner (the producer side of the stream).
+    async def _room_for_more(self) -> None:
+        while self._queue.qsize() >= MAX_QUEUED_EVENTS and not self._cancelled:
+            self._room.clear()
+            await self._room.wait()
+
     def _push(self, event: StreamEvent) -> None:
         if not self._cancelled:
             self._queue.put_nowait(event)

@@ -174,6 +174,7 @@ class Runner:
         state = _new_state(starting_agent, input, context, max_turns, run_config)
         result = RunResultStreaming(input=state.original_input, current_agent=starting_agent)
         state.emit = result._push
+        state.pace = result._room_for_more
         _fill(result, state)
 
         async def body() -> None:
