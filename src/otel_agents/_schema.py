@@ -173,7 +173,10 @@ def function_schema(
         annotation = hints.get(param.name, Any)
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[param.name] = (annotation, Field(default, description=arg_docs.get(param.name)))
-    model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
+    # Strict schemas forbid unknown arguments (`additionalProperties: false`, which strict mode
+    # requires); a non-strict tool promises no such thing, so it ignores them instead.
+    config = ConfigDict(extra="forbid" if strict else "ignore")
+    model = create_model(f"{name}_args", __config__=config, **fields)
     try:
         json_schema = model.model_json_schema()
     except Exception as exc:

@@ -105,7 +105,8 @@ def test_responses_params() -> None:
     request = ModelRequest("Be brief.", [{"role": "user", "content": "Hi"}], FULL, [TOOL], OUTPUT)
     assert responses_params("gpt-test", request) == {
         "model": "gpt-test",
-        "input": [{"role": "user", "content": "Hi"}],
+        # A message without a type gets one: llama.cpp's /v1/responses requires it.
+        "input": [{"type": "message", "role": "user", "content": "Hi"}],
         "instructions": "Be brief.",
         "tools": [
             {

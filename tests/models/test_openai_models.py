@@ -136,7 +136,7 @@ async def test_request_shape(api: str, fake_openai: Any, client: openai.AsyncOpe
         assert (body["temperature"], body["top_p"], body["tool_choice"]) == (0.1, 0.5, "required")
         if api == "responses":
             assert body["instructions"] == "Be brief."
-            assert body["input"] == [{"role": "user", "content": "Hi there"}]
+            assert body["input"] == [{"type": "message", "role": "user", "content": "Hi there"}]
             assert body["tools"] == [
                 {
                     "type": "function",

@@ -75,6 +75,9 @@ class FakeOpenAI:
         self.requests: list[RecordedRequest] = []
         self.usage_details = {"cached_tokens": 0, "reasoning_tokens": 0}
         """Reported in every response's usage (the scripted model knows no cache)."""
+        self.answer_as: str | None = None
+        """The model name every response reports; None echoes the requested one. Local servers
+        (llama.cpp, Ollama) serve one model and answer with its name whatever was asked."""
         self._model: ScriptedModel | None = None
         self._lock = threading.Lock()
         self._failures: deque[_Failure] = deque()
@@ -162,9 +165,10 @@ class FakeOpenAI:
     def _render(self, path: str, body: dict[str, Any]) -> Response | list[ResponseStreamEvent]:
         if self._model is None:
             raise _Reply(400, "FakeOpenAI has no script: call fake_openai.script([...]) first")
+        _check_tool_call_arguments(path, body)
         request = self._request_for(path, body)
         with self._lock:
-            self._model.model_name = str(body.get("model", "fake-model"))  # echo, as servers do
+            self._model.model_name = self.answer_as or str(body.get("model", "fake-model"))
             try:
                 if body.get("stream"):
                     events = list(self._model.render_stream(request))
@@ -180,6 +184,29 @@ class FakeOpenAI:
                 "reasoning_tokens"
             ]
         return events or response
+
+
+def _check_tool_call_arguments(path: str, body: dict[str, Any]) -> None:
+    """Rejects a history whose tool-call arguments are not JSON, as llama.cpp's server does
+    (500 "Failed to parse tool call arguments as JSON"); OpenAI's API is more lenient."""
+    if path.endswith("/chat/completions"):
+        calls = [
+            call.get("function", {}).get("arguments")
+            for message in body.get("messages", [])
+            for call in message.get("tool_calls") or ()
+        ]
+    else:
+        items = body.get("input")
+        calls = [
+            item.get("arguments")
+            for item in (items if isinstance(items, list) else ())
+            if item.get("type") == "function_call"
+        ]
+    for arguments in calls:
+        try:
+            json.loads(arguments)
+        except (TypeError, ValueError):
+            raise _Reply(500, "Failed to parse tool call arguments as JSON") from None
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -299,11 +299,23 @@ _KIND_STYLES = {
 }
 
 
+def _model_name(data: dict[str, Any]) -> str:
+    """The model that answered (local servers ignore the requested name and answer as their own
+    model), with the requested one beside it when the two differ."""
+    requested = str(data.get("model") or "")
+    answered = str(data.get("response_model") or "")
+    if answered and requested and answered != requested:
+        return f"{answered} (requested {requested})"
+    return answered or requested
+
+
 def _label(node: SpanNode) -> Text:
     data, kind = node.data, node.kind
     text = Text()
     if kind == "handoff":
         name = f"{data.get('from_agent')} → {data.get('to_agent')}"
+    elif kind == "generation":
+        name = _model_name(data)
     else:
         name = str(data.get("name") or data.get("model") or "")
     text.append(f"{kind} ", style=_KIND_STYLES.get(kind, "white"))

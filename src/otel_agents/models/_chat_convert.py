@@ -18,6 +18,7 @@ from openai.types.responses import ResponseOutputItem
 
 from ..exceptions import ModelBehaviorError, UserError
 from ..usage import Usage
+from ._openai_shared import replayable_arguments
 from ._responses_events import function_call_item, output_message
 from .interface import InputItem, ModelRequest, ModelResponse, ToolSpec
 
@@ -99,7 +100,10 @@ def to_chat_messages(instructions: str | None, items: Sequence[InputItem]) -> li
                 {
                     "id": item["call_id"],
                     "type": "function",
-                    "function": {"name": item["name"], "arguments": item["arguments"]},
+                    "function": {
+                        "name": item["name"],
+                        "arguments": replayable_arguments(item["arguments"]),
+                    },
                 }
             )
             continue

@@ -1,4 +1,5 @@
-"""What the two OpenAI models share: the server's address, and reading a stream safely.
+"""What the two OpenAI models share: the server's address, reading a stream safely, and the
+form in which a model's own tool call goes back to a server in the next request's history.
 
 The API key lives only in the `AsyncOpenAI` client: nothing here reads, copies or formats it.
 """
@@ -20,7 +21,7 @@ from ._limits import CallLimits
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-__all__ = ["create", "iterate_stream", "server_of"]
+__all__ = ["create", "iterate_stream", "replayable_arguments", "server_of"]
 
 
 class _ClosableStream(Protocol[T_co]):  # the part of `openai.AsyncStream` we use
@@ -83,6 +84,27 @@ async def create(
         raise limits.timed_out(api, model, idle=idle, events=0) from None
     except (UnicodeDecodeError, RecursionError) as exc:
         raise _undecodable(exc, f"the {api} response of model {model!r}") from None
+
+
+def replayable_arguments(arguments: str) -> str:
+    """A tool call's arguments as the next request's history may carry them: a JSON object.
+
+    A model sometimes sends arguments that are not a JSON object; the run answers with the error
+    (see tools.py) and goes on. Replayed verbatim, those arguments make OpenAI-compatible servers
+    reject the whole next request (llama.cpp: 500 "Failed to parse tool call arguments as JSON"),
+    so they go back wrapped as `{"invalid_arguments": "<what the model sent>"}`: valid JSON
+    everywhere, and the model still reads its mistake beside the error in the tool's output.
+    Empty arguments mean "no arguments" (as the tools read them) and become `{}`.
+    """
+    if not arguments.strip():
+        return "{}"
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return arguments
+    return json.dumps({"invalid_arguments": arguments}, ensure_ascii=False)
 
 
 async def iterate_stream(

@@ -17,8 +17,8 @@ from openai.types.responses import ResponseCompletedEvent, ResponseStreamEvent
 from ..exceptions import ModelBehaviorError
 from ._limits import CallLimits, too_many_tool_calls
 from ._loops import bind_to_loop
-from ._openai_shared import create, iterate_stream, server_of
-from .interface import Model, ModelRequest, ModelResponse, OutputSpec, ToolSpec
+from ._openai_shared import create, iterate_stream, replayable_arguments, server_of
+from .interface import InputItem, Model, ModelRequest, ModelResponse, OutputSpec, ToolSpec
 
 __all__ = ["OpenAIResponsesModel", "responses_params"]
 
@@ -44,9 +44,26 @@ def _text_format(output: OutputSpec) -> dict[str, Any]:
     }
 
 
+def _input_item(item: InputItem) -> InputItem:
+    """An input item in the form every Responses server accepts (OpenAI's is the most lenient).
+
+    A tool call's arguments that are not a JSON object are wrapped (see `replayable_arguments`),
+    and a message written as `{"role": ..., "content": ...}` gets its `"type": "message"`, which
+    llama.cpp requires (400 without it).
+    """
+    kind = item.get("type")
+    if kind == "function_call" and isinstance(item.get("arguments"), str):
+        arguments = replayable_arguments(item["arguments"])
+        if arguments != item["arguments"]:
+            return {**item, "arguments": arguments}
+    elif kind is None and "role" in item:
+        return {"type": "message", **item}
+    return item
+
+
 def responses_params(model: str, request: ModelRequest) -> dict[str, Any]:
     """The keyword arguments of `responses.create` for a request (pure, for tests too)."""
-    params: dict[str, Any] = {"model": model, "input": list(request.input)}
+    params: dict[str, Any] = {"model": model, "input": [_input_item(i) for i in request.input]}
     if request.system_instructions is not None:
         params["instructions"] = request.system_instructions
     if request.tools:
