@@ -20,7 +20,7 @@ from .agent import (
     ToolsToFinalOutputFunction,
     ToolsToFinalOutputResult,
 )
-from .agent_output import AgentOutputSchema
+from .agent_output import AgentOutputSchema, AgentOutputSchemaBase
 from .exceptions import (
     AgentsException,
     InputGuardrailTripwireTriggered,
@@ -39,7 +39,7 @@ from .guardrails import (
     input_guardrail,
     output_guardrail,
 )
-from .handoffs import Handoff, HandoffInputData, handoff
+from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, handoff
 from .items import (
     HandoffCallItem,
     HandoffOutputItem,
@@ -63,6 +63,7 @@ from .models import (
     set_default_openai_api,
     set_default_openai_client,
 )
+from .models.interface import InputItem as TResponseInputItem
 from .result import RunResult, RunResultStreaming
 from .run_config import RunConfig
 from .run_context import RunContextWrapper, ToolContext
@@ -81,7 +82,15 @@ from .tools import (
     function_tool,
 )
 from .tracing import (
+    AgentSpanData,
+    CustomSpanData,
+    FunctionSpanData,
+    GenerationSpanData,
+    GuardrailSpanData,
+    HandoffSpanData,
     Span,
+    SpanData,
+    SpanError,
     Trace,
     TracingProcessor,
     add_trace_processor,
@@ -89,6 +98,8 @@ from .tracing import (
     custom_span,
     flush_traces,
     function_span,
+    gen_span_id,
+    gen_trace_id,
     generation_span,
     get_current_span,
     get_current_trace,
@@ -105,15 +116,23 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent",
     "AgentOutputSchema",
+    "AgentOutputSchemaBase",
+    "AgentSpanData",
     "AgentUpdatedStreamEvent",
     "AgentsException",
+    "CustomSpanData",
+    "FunctionSpanData",
     "FunctionTool",
     "FunctionToolResult",
+    "GenerationSpanData",
     "GuardrailFunctionOutput",
+    "GuardrailSpanData",
     "Handoff",
     "HandoffCallItem",
     "HandoffInputData",
+    "HandoffInputFilter",
     "HandoffOutputItem",
+    "HandoffSpanData",
     "InputGuardrail",
     "InputGuardrailResult",
     "InputGuardrailTripwireTriggered",
@@ -145,8 +164,11 @@ __all__ = [
     "Runner",
     "ScriptedModel",
     "Span",
+    "SpanData",
+    "SpanError",
     "StopAtTools",
     "StreamEvent",
+    "TResponseInputItem",
     "Tool",
     "ToolCallItem",
     "ToolCallOutputItem",
@@ -165,6 +187,8 @@ __all__ = [
     "flush_traces",
     "function_span",
     "function_tool",
+    "gen_span_id",
+    "gen_trace_id",
     "generation_span",
     "get_current_span",
     "get_current_trace",

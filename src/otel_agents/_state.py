@@ -34,6 +34,7 @@ class RunState:
         pace: Waits while the stream's consumer is far behind (backpressure; streamed runs).
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
+        history_filtered: Whether a handoff input filter replaced the input.
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
             is done.
     """
@@ -57,6 +58,7 @@ class RunState:
     current_turn: int = 0
     event_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     stop_after_turn: bool = False
+    history_filtered: bool = False
 
     def __post_init__(self) -> None:
         self.model_input = list(self.input_items)
@@ -75,5 +77,6 @@ class RunState:
     def replace_history(self, input_items: list[InputItem], items: list[RunItem]) -> None:
         """Applies a handoff input filter: the next agent sees only this history."""
         self.input_items = input_items
+        self.history_filtered = True
         self.generated_items = items
         self.model_input = input_items + [item.to_input_item() for item in items]

@@ -227,7 +227,9 @@ async def process_response(
     text = ItemHelpers.text_message_output(messages[-1])
     if plain_text:
         return TurnOutcome(final=True, final_output=text)
-    return TurnOutcome(final=True, final_output=schema.validate_json(text, agent.name))
+    if isinstance(schema, AgentOutputSchema):
+        return TurnOutcome(final=True, final_output=schema.validate_json(text, agent.name))
+    return TurnOutcome(final=True, final_output=schema.validate_json(text))
 
 
 async def _run_handoff(
@@ -251,10 +253,14 @@ async def _run_handoff(
         HandoffOutputItem(agent=agent, raw_item=raw, source_agent=agent, target_agent=target),
         "handoff_occured",
     )
-    if handoff.input_filter is not None:
-        filtered = handoff.input_filter(
+    input_filter = handoff.input_filter or state.config.handoff_input_filter
+    if input_filter is not None:
+        filtered = input_filter(
             HandoffInputData(
-                input_history=tuple(state.input_items),
+                # As the SDK: a run started with a string sees that string here.
+                input_history=state.original_input
+                if isinstance(state.original_input, str) and not state.history_filtered
+                else tuple(state.input_items),
                 pre_handoff_items=tuple(state.generated_items[:pre_turn_count]),
                 new_items=tuple(state.generated_items[pre_turn_count:]),
                 run_context=state.context,
@@ -263,7 +269,7 @@ async def _run_handoff(
         if inspect.isawaitable(filtered):
             filtered = await filtered
         state.replace_history(
-            list(filtered.input_history),
+            ItemHelpers.input_to_new_input_list(filtered.input_history),
             [*filtered.pre_handoff_items, *filtered.new_items],
         )
     return TurnOutcome(next_agent=target)

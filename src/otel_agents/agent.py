@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar
 
-from .agent_output import AgentOutputSchema
+from .agent_output import AgentOutputSchemaBase
 from .guardrails import InputGuardrail, OutputGuardrail
 from .handoffs import Handoff
 from .model_settings import ModelSettings
@@ -80,8 +80,8 @@ class Agent(Generic[TContext]):
         model_settings: Sampling and tool settings.
         input_guardrails: Checks on the run's input when this agent starts the run.
         output_guardrails: Checks on this agent's final output.
-        output_type: Type of the structured final output (or an `AgentOutputSchema`); None for
-            plain text.
+        output_type: Type of the structured final output, or an `AgentOutputSchemaBase` (such as
+            `AgentOutputSchema(T, strict_json_schema=False)`); None for plain text.
         tool_use_behavior: "run_llm_again" (the model sees tool results and answers),
             "stop_on_first_tool" (the first tool's result is the final output),
             `{"stop_at_tool_names": [...]}` (stop when one of these tools ran), or a function of
@@ -97,7 +97,7 @@ class Agent(Generic[TContext]):
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     input_guardrails: list[InputGuardrail[TContext]] = field(default_factory=list)
     output_guardrails: list[OutputGuardrail[TContext]] = field(default_factory=list)
-    output_type: type[Any] | AgentOutputSchema | None = None
+    output_type: type[Any] | AgentOutputSchemaBase | None = None
     tool_use_behavior: ToolUseBehavior = "run_llm_again"
 
     def __post_init__(self) -> None:

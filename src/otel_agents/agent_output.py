@@ -8,6 +8,7 @@ type strict mode cannot express).
 
 from __future__ import annotations
 
+import abc
 import json
 from typing import Any, get_args, get_origin
 
@@ -30,7 +31,38 @@ def _type_name(t: Any) -> str:
     return str(t)
 
 
-class AgentOutputSchema:
+class AgentOutputSchemaBase(abc.ABC):
+    """What the runner needs of an output schema (the SDK's base class): subclass it for an
+    output the built-in `AgentOutputSchema` cannot describe, and give it as `output_type`."""
+
+    @abc.abstractmethod
+    def is_plain_text(self) -> bool:
+        """Whether the output is plain text."""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The output type's name."""
+
+    @abc.abstractmethod
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON schema the model must follow."""
+
+    @abc.abstractmethod
+    def is_strict_json_schema(self) -> bool:
+        """Whether the schema is strict."""
+
+    @abc.abstractmethod
+    def validate_json(self, json_str: str) -> Any:
+        """The final output parsed from the model's text; raises ModelBehaviorError if invalid."""
+
+    def spec(self) -> OutputSpec:
+        """What the model is told to produce."""
+        return OutputSpec(
+            name=self.name(), schema=self.json_schema(), strict=self.is_strict_json_schema()
+        )
+
+
+class AgentOutputSchema(AgentOutputSchemaBase):
     """The schema of an agent's `output_type` and the validator of the model's final output.
 
     Pydantic models, dataclasses and TypedDicts are objects already; any other type (a list, an
@@ -61,9 +93,9 @@ class AgentOutputSchema:
         self._schema = make_strict(schema) if strict_json_schema else schema
 
     @classmethod
-    def of(cls, output_type: Any) -> AgentOutputSchema:
-        """The schema for an agent's `output_type` (a type, or already an AgentOutputSchema)."""
-        return output_type if isinstance(output_type, AgentOutputSchema) else cls(output_type)
+    def of(cls, output_type: Any) -> AgentOutputSchemaBase:
+        """The schema for an agent's `output_type` (a type, or already an output schema)."""
+        return output_type if isinstance(output_type, AgentOutputSchemaBase) else cls(output_type)
 
     def is_plain_text(self) -> bool:
         """Whether the output is plain text (no output type, or `str`)."""
@@ -86,10 +118,6 @@ class AgentOutputSchema:
         if self.is_plain_text():
             raise UserError("Output type is plain text, so no JSON schema is available")
         return self._schema
-
-    def spec(self) -> OutputSpec:
-        """What the model is told to produce."""
-        return OutputSpec(name=self._name, schema=self.json_schema(), strict=self._strict)
 
     def validate_json(self, json_str: str, agent_name: str | None = None) -> Any:
         """Parses and validates the model's final output.

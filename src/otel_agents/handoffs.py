@@ -32,13 +32,14 @@ class HandoffInputData:
     """The conversation at a handoff, which an `input_filter` may trim.
 
     Attributes:
-        input_history: The run's input before this run started.
+        input_history: The run's input (a string when the run was started with one; items
+            once an earlier filter replaced it).
         pre_handoff_items: Items generated before the turn that handed off.
         new_items: Items of the turn that handed off (the handoff call and its output included).
         run_context: The run's context at the handoff.
     """
 
-    input_history: tuple[InputItem, ...]
+    input_history: str | tuple[InputItem, ...]
     pre_handoff_items: tuple[RunItem, ...]
     new_items: tuple[RunItem, ...]
     run_context: RunContextWrapper[Any] | None = None
@@ -48,7 +49,8 @@ class HandoffInputData:
         return replace(self, **kwargs)
 
 
-HandoffInputFilter = Callable[[HandoffInputData], HandoffInputData]
+HandoffInputFilter = Callable[[HandoffInputData], "HandoffInputData | Awaitable[HandoffInputData]"]
+"""Trims what the receiving agent of a handoff sees (sync or async)."""
 
 
 @dataclass

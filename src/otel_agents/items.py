@@ -169,6 +169,24 @@ class ItemHelpers:
         return None
 
     @staticmethod
+    def extract_text(message: Any) -> str | None:
+        """All the text parts of a message, joined; None when there is none (refusals ignored)."""
+        if not isinstance(message, ResponseOutputMessage):
+            return None
+        text = "".join(p.text or "" for p in message.content if isinstance(p, ResponseOutputText))
+        return text or None
+
+    @staticmethod
+    def extract_refusal(message: Any) -> str | None:
+        """All the refusal parts of a message, joined; None when there is none."""
+        if not isinstance(message, ResponseOutputMessage):
+            return None
+        refusal = "".join(
+            p.refusal or "" for p in message.content if isinstance(p, ResponseOutputRefusal)
+        )
+        return refusal or None
+
+    @staticmethod
     def text_message_output(item: MessageOutputItem) -> str:
         """The text of one message item (all its text parts joined)."""
         return "".join(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .guardrails import InputGuardrailResult, OutputGuardrailResult
 from .items import RunItem
 from .models.interface import InputItem, ModelResponse
+from .run_context import RunContextWrapper
 from .stream_events import StreamEvent
 from .usage import Usage
 
@@ -31,6 +32,7 @@ class RunResultBase:
         input_guardrail_results: Results of the input guardrails.
         output_guardrail_results: Results of the output guardrails.
         usage: Token and request totals of the run.
+        context_wrapper: The run's context wrapper (the user's context and the usage).
     """
 
     input: str | list[InputItem]
@@ -40,6 +42,14 @@ class RunResultBase:
     input_guardrail_results: list[InputGuardrailResult] = field(default_factory=list)
     output_guardrail_results: list[OutputGuardrailResult] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    context_wrapper: RunContextWrapper[Any] = field(
+        default_factory=lambda: RunContextWrapper(context=None)
+    )
+
+    @property
+    def last_response_id(self) -> str | None:
+        """The id of the last model response, when the server gave one."""
+        return self.raw_responses[-1].response_id if self.raw_responses else None
 
     def to_input_list(self) -> list[InputItem]:
         """The run's input followed by its new items: the input of the next turn of a chat."""
@@ -50,9 +60,14 @@ class RunResultBase:
         )
         return base + [item.to_input_item() for item in self.new_items]
 
-    def final_output_as(self, cls: type[Any]) -> Any:
-        """The final output, checked to be an instance of `cls`."""
-        if not isinstance(self.final_output, cls):
+    def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
+        """The final output, typed as `cls` (checked only with `raise_if_incorrect_type`, as in
+        the SDK).
+
+        Raises:
+            TypeError: `raise_if_incorrect_type` and the output is not a `cls`.
+        """
+        if raise_if_incorrect_type and not isinstance(self.final_output, cls):
             raise TypeError(
                 f"final_output is {type(self.final_output).__name__}, not {cls.__name__}"
             )
@@ -84,10 +99,14 @@ class RunResultStreaming(RunResultBase):
     Attributes:
         current_agent: The agent running now (the last agent once the run is complete).
         is_complete: True once the run has ended, however it ended.
+        current_turn: Model calls made so far.
+        max_turns: The run's turn limit (None: no limit).
     """
 
     current_agent: Agent[Any] | None = None
     is_complete: bool = False
+    current_turn: int = 0
+    max_turns: int | None = None
     _queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue, repr=False)
     _room: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -99,6 +118,11 @@ class RunResultStreaming(RunResultBase):
     def last_agent(self) -> Agent[Any] | None:
         """The agent that produced the final output (the current agent while running)."""
         return self.current_agent
+
+    @property
+    def run_loop_exception(self) -> BaseException | None:
+        """The error that ended the run (None while running, on success, or after `cancel()`)."""
+        return None if self._cancelled else self._exception
 
     def cancel(self, mode: Literal["immediate", "after_turn"] = "immediate") -> None:
         """Stops the run.

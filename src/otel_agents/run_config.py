@@ -7,6 +7,7 @@ from typing import Any
 
 from . import _env
 from .guardrails import InputGuardrail, OutputGuardrail
+from .handoffs import HandoffInputFilter
 from .model_settings import ModelSettings
 from .models import get_default_model_provider
 from .models.interface import Model, ModelProvider
@@ -27,6 +28,8 @@ class RunConfig:
         model: A model name or `Model` used by every agent of the run.
         model_provider: Resolves model names; default: OpenAI (OPENAI_API_KEY, OPENAI_BASE_URL).
         model_settings: Settings applied on top of each agent's.
+        handoff_input_filter: Trims what the receiving agent sees at every handoff that has no
+            `input_filter` of its own.
         input_guardrails: Input guardrails for the run, besides the starting agent's.
         output_guardrails: Output guardrails for the run, besides the final agent's.
         workflow_name: Name of the run's trace.
@@ -44,6 +47,7 @@ class RunConfig:
     model: str | Model | None = None
     model_provider: ModelProvider | None = None
     model_settings: ModelSettings | None = None
+    handoff_input_filter: HandoffInputFilter | None = None
     input_guardrails: list[InputGuardrail[Any]] = field(default_factory=list)
     output_guardrails: list[OutputGuardrail[Any]] = field(default_factory=list)
     workflow_name: str = "Agent workflow"

@@ -95,6 +95,10 @@ def _fill(result: RunResult | RunResultStreaming, state: RunState) -> None:
     result.input_guardrail_results = state.input_guardrail_results
     result.output_guardrail_results = state.output_guardrail_results
     result.usage = state.context.usage
+    result.context_wrapper = state.context
+    if isinstance(result, RunResultStreaming):
+        result.current_turn = state.current_turn
+        result.max_turns = state.max_turns
 
 
 class Runner:

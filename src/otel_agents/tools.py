@@ -240,6 +240,7 @@ def function_tool(
     failure_error_function: ToolErrorFunction | None = default_tool_error_function,
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
+    docstring_style: str | None = None,
 ) -> Callable[[F], FunctionTool]: ...
 
 
@@ -253,6 +254,7 @@ def function_tool(
     failure_error_function: ToolErrorFunction | None = default_tool_error_function,
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
+    docstring_style: str | None = None,
 ) -> FunctionTool | Callable[[F], FunctionTool]:
     """Makes a function tool from a function, a bound method or a callable object.
 
@@ -266,6 +268,8 @@ def function_tool(
         strict_mode: Whether the argument schema is strict.
         is_enabled: Whether the model is offered the tool: a bool, or a sync/async function of
             (context, agent) evaluated every turn.
+        docstring_style: Accepted for the SDK's signature; the style (Google, Sphinx, NumPy) is
+            always detected.
 
     Returns:
         A `FunctionTool`, or a decorator that makes one.

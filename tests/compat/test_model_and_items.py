@@ -3,6 +3,7 @@ the same snippet on the upstream SDK and on otel_agents gives the same outcome."
 
 from __future__ import annotations
 
+import json
 from types import ModuleType
 from typing import Any
 
@@ -137,3 +138,68 @@ async def test_max_turns_none_and_clone() -> None:
         return (result.final_output, copy.name, copy.tools == agent.tools, agent.name)
 
     assert await same(snippet) == ("end", "B", True, "A")
+
+
+async def test_result_fields_and_more_item_helpers() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        model = scripted(m, [[msg("a")], [msg("b")]])
+        agent = m.Agent(name="A", model=model)
+        result = await m.Runner.run(agent, "go", context={"k": 1})
+        streamed = m.Runner.run_streamed(agent, "go", max_turns=3)
+        async for _ in streamed.stream_events():
+            pass
+        both = output_message("m", "text")
+        return {
+            "context": result.context_wrapper.context,
+            "requests": result.context_wrapper.usage.requests,
+            "last_response_id": result.last_response_id,
+            "cast": result.final_output_as(int),
+            "streamed": (streamed.current_turn, streamed.max_turns, streamed.run_loop_exception),
+            "text": (m.ItemHelpers.extract_text(both), m.ItemHelpers.extract_refusal(both)),
+            "ids": (m.gen_trace_id()[:6], m.gen_span_id()[:5]),
+        }
+
+    ours = await same(snippet)
+    assert ours["context"] == {"k": 1} and ours["cast"] == "a"
+
+
+async def test_a_custom_output_schema_and_the_run_wide_handoff_filter() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        class Upper(m.AgentOutputSchemaBase):  # type: ignore[name-defined,misc]
+            def is_plain_text(self) -> bool:
+                return False
+
+            def name(self) -> str:
+                return "Upper"
+
+            def json_schema(self) -> dict[str, Any]:
+                return {
+                    "type": "object",
+                    "properties": {"v": {"type": "string"}},
+                    "required": ["v"],
+                    "additionalProperties": False,
+                }
+
+            def is_strict_json_schema(self) -> bool:
+                return True
+
+            def validate_json(self, json_str: str) -> Any:
+                return json.loads(json_str)["v"].upper()
+
+        seen: list[int] = []
+
+        def drop_history(data: Any) -> Any:
+            seen.append(len(data.input_history))
+            return data.clone(input_history=())
+
+        target_model = scripted(m, [lambda items: [msg(json.dumps({"v": f"{len(items)} items"}))]])
+        target = m.Agent(name="T", model=target_model, output_type=Upper())
+        source = m.Agent(
+            name="S", handoffs=[target], model=scripted(m, [[call("transfer_to_t", {}, "c1")]])
+        )
+        config = m.RunConfig(handoff_input_filter=drop_history)
+        result = await m.Runner.run(source, "hello", run_config=config)
+        return (result.final_output, seen, target_model.calls[0]["output_schema"])
+
+    # input_history is the string the run started with (len 5), as in the SDK.
+    assert await same(snippet) == ("2 ITEMS", [5], "Upper")

@@ -32,6 +32,8 @@ from .provider import (
     set_trace_provider,
     set_tracing_disabled,
 )
+from .provider import new_span_id as gen_span_id
+from .provider import new_trace_id as gen_trace_id
 from .span_data import (
     AgentSpanData,
     CustomSpanData,
@@ -70,6 +72,8 @@ __all__ = [
     "custom_span",
     "flush_traces",
     "function_span",
+    "gen_span_id",
+    "gen_trace_id",
     "generation_span",
     "get_current_span",
     "get_current_trace",
