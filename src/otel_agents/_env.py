@@ -23,6 +23,13 @@ def is_set(name: str) -> bool:
     return bool(os.environ.get(name, "").strip())
 
 
+def include_sensitive_data() -> bool:
+    """OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA, else the SDK's variable, else true."""
+    if is_set(TRACE_INCLUDE_SENSITIVE_DATA):
+        return env_bool(TRACE_INCLUDE_SENSITIVE_DATA, True)
+    return env_bool(SDK_TRACE_INCLUDE_SENSITIVE_DATA, True)
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Reads a boolean variable; an invalid value logs one warning naming it and keeps `default`."""
     raw = os.environ.get(name)

@@ -9,6 +9,7 @@ slow disk never blocks a run; when the queue is full, items are dropped and coun
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import sys
 import threading
 from typing import IO, Any
 
+from .. import _env
 from .processor import TracingProcessor
 from .span_data import HandoffSpanData, SpanData
 from .spans import Span
@@ -95,16 +97,21 @@ class JsonlFileProcessor(TracingProcessor):
 
     Each line is `Trace.export()` or `Span.export()` (an `"object"` key tells which). Values
     JSON cannot encode are written as their `str()`. The file is opened (and created) when the
-    processor is built, so a bad path fails at once; lines are flushed to the OS whenever the
-    queue runs empty, and on `force_flush` / `shutdown`.
+    processor is built, so a bad path fails at once; lines go to the OS whenever the queue runs
+    empty. A failed write (a full disk) is logged once; its lines are counted in `dropped`.
 
     Attributes:
         path: The file written to.
-        dropped: How many traces and spans were dropped because the queue was full.
+        dropped: How many traces and spans were lost: the queue was full or a write failed.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], max_queue_size: int = 8192, timeout: float = 5.0
+        self,
+        path: str | os.PathLike[str],
+        max_queue_size: int = 8192,
+        timeout: float = 5.0,
+        *,
+        include_sensitive_data: bool | None = None,
     ) -> None:
         """Open `path` for appending and start the writer thread.
 
@@ -112,11 +119,21 @@ class JsonlFileProcessor(TracingProcessor):
             path: The JSONL file; appended to if it exists.
             max_queue_size: How many exports may wait for the writer before new ones are dropped.
             timeout: Longest wait, in seconds, in `force_flush` and `shutdown`.
+            include_sensitive_data: False: no sensitive custom span data and no exception
+                messages (only their type) in the file. Default: env
+                OTEL_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA (else the SDK's name for it), else true.
         """
         self.path = os.fspath(path)
         self.dropped = 0
         self._timeout = timeout
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in shutdown
+        self._sensitive = (
+            _env.include_sensitive_data()
+            if include_sensitive_data is None
+            else include_sensitive_data
+        )
+        # Unbuffered: a failed write loses only its own lines, counted; nothing is left to raise
+        # from a later flush or close.
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed in shutdown
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue_size)
         self._lock = threading.Lock()
         self._closed = False
@@ -154,42 +171,54 @@ class JsonlFileProcessor(TracingProcessor):
 
     def on_span_end(self, span: Span[Any]) -> None:
         # Exported here, not in the writer: the span's data is final now and may be reused later.
-        self._put(span.export())
+        item = span.export()
+        if not self._sensitive:  # as OTel export does without content capture
+            if item["error"] is not None:
+                item["error"] = {"message": None, "data": None, "type": item["error"]["type"]}
+            if getattr(span.span_data, "sensitive", False):
+                item["span_data"]["data"] = {}
+        self._put(item)
 
     def _run(self) -> None:
         get = self._queue.get
         while True:
+            lines: list[bytes] = []
             item = get()
             while True:
                 if item is _STOP:
-                    self._flush_file()
+                    self._write(lines)
                     return
                 if isinstance(item, threading.Event):  # a force_flush marker
-                    self._flush_file()
+                    self._write(lines)
+                    lines = []
                     item.set()
                 else:
-                    self._write(item)
+                    lines.append(json.dumps(item, default=str, ensure_ascii=False).encode() + b"\n")
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            self._flush_file()
+            self._write(lines)
 
-    def _write(self, item: dict[str, Any]) -> None:
+    def _write(self, lines: list[bytes]) -> None:
+        data = memoryview(b"".join(lines))
+        written = 0
         try:
-            self._file.write(json.dumps(item, default=str, ensure_ascii=False) + "\n")
-        except Exception:
+            while written < len(data):
+                written += self._file.write(data[written:]) or 0
+        except Exception as error:
+            ends = itertools.accumulate(len(line) for line in lines)
+            lost = sum(1 for end in ends if end > written)  # a line cut short is lost too
+            with self._lock:
+                self.dropped += lost
             if not self._write_failed:
                 self._write_failed = True
-                logger.error("JsonlFileProcessor could not write to %s", self.path, exc_info=True)
-
-    def _flush_file(self) -> None:
-        try:
-            self._file.flush()
-        except Exception:
-            if not self._write_failed:
-                self._write_failed = True
-                logger.error("JsonlFileProcessor could not flush %s", self.path, exc_info=True)
+                logger.error(
+                    "JsonlFileProcessor could not write to %s (%s): traces and spans are lost "
+                    "and counted in .dropped",
+                    self.path,
+                    error,
+                )
 
     def force_flush(self) -> None:
         """Wait (up to `timeout`) until everything queued so far is written and flushed."""
@@ -213,4 +242,5 @@ class JsonlFileProcessor(TracingProcessor):
                 self._queue.put(_STOP, timeout=self._timeout)
             self._thread.join(self._timeout)
         if not self._thread.is_alive():
-            self._file.close()
+            with contextlib.suppress(OSError):  # shutdown never raises; failures were counted
+                self._file.close()
