@@ -74,6 +74,9 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.usage_details = {"cached_tokens": 0, "reasoning_tokens": 0}
+        self.reasoning: str | None = None
+        """When set, every reply carries this reasoning: a Responses reasoning item first in the
+        output, or `reasoning_content` on a Chat Completions message (and its first delta)."""
         """Reported in every response's usage (the scripted model knows no cache)."""
         self.answer_as: str | None = None
         """The model name every response reports; None echoes the requested one. Local servers
@@ -177,6 +180,8 @@ class FakeOpenAI:
                     events, response = [], self._model.render_response(request)
             except Exception as exc:  # a fail(...) step or an exhausted script
                 raise _Reply(getattr(exc, "status_code", 400), str(exc)) from exc
+        if self.reasoning:
+            response.output.insert(0, _reasoning_item(self.reasoning))
         details = response.usage.input_tokens_details if response.usage else None
         if response.usage is not None and details is not None:
             details.cached_tokens = self.usage_details["cached_tokens"]
@@ -228,6 +233,19 @@ def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_unset=True)  # type: ignore[no-any-return]
 
 
+def _reasoning_item(text: str) -> Any:
+    from openai.types.responses import ResponseReasoningItem
+    from openai.types.responses.response_reasoning_item import Summary
+
+    return ResponseReasoningItem(
+        id="rs_fake", type="reasoning", summary=[Summary(text=text, type="summary_text")]
+    )
+
+
+def _reasoning_of(response: Response) -> str:
+    return "".join(s.text for i in response.output if i.type == "reasoning" for s in i.summary)
+
+
 def _chat_message(response: Response) -> dict[str, Any]:
     text = "".join(
         part.text
@@ -246,6 +264,8 @@ def _chat_message(response: Response) -> dict[str, Any]:
         if i.type == "function_call"
     ]
     message: dict[str, Any] = {"role": "assistant", "content": text if not calls or text else None}
+    if _reasoning_of(response):
+        message["reasoning_content"] = _reasoning_of(response)
     if calls:
         message["tool_calls"] = calls
     return message
@@ -300,6 +320,8 @@ def _chat_chunks(events: list[ResponseStreamEvent], include_usage: bool) -> Iter
         return body
 
     yield chunk({"role": "assistant", "content": ""})
+    if _reasoning_of(response):
+        yield chunk({"reasoning_content": _reasoning_of(response)})
     calls = -1
     for event in events:
         if event.type == "response.output_text.delta":

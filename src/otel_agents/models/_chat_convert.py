@@ -14,7 +14,8 @@ from typing import Any
 
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
-from openai.types.responses import ResponseOutputItem
+from openai.types.responses import ResponseOutputItem, ResponseReasoningItem
+from openai.types.responses.response_reasoning_item import Summary
 
 from ..exceptions import ModelBehaviorError, UserError
 from ..usage import Usage
@@ -26,6 +27,8 @@ __all__ = [
     "chat_params",
     "item_ids",
     "model_response_from_completion",
+    "reasoning_item",
+    "reasoning_text",
     "to_chat_messages",
     "usage_from_chat",
 ]
@@ -204,6 +207,23 @@ def usage_from_chat(usage: CompletionUsage | None) -> Usage:
     return result
 
 
+def reasoning_text(message_or_delta: Any) -> str:
+    """The reasoning a server sent beside the reply (`reasoning_content`, as DeepSeek and
+    llama.cpp send it, or `reasoning`); "" when there is none."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(message_or_delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def reasoning_item(item_id: str, text: str) -> ResponseReasoningItem:
+    """Chat Completions reasoning as a Responses reasoning item (a summary, as the SDK makes it)."""
+    return ResponseReasoningItem(
+        id=item_id, type="reasoning", summary=[Summary(text=text, type="summary_text")]
+    )
+
+
 def model_response_from_completion(completion: ChatCompletion, model: str) -> ModelResponse:
     """A (non-streamed) chat completion as a `ModelResponse`; only the first choice is used."""
     if not completion.choices:
@@ -212,6 +232,9 @@ def model_response_from_completion(completion: ChatCompletion, model: str) -> Mo
     message = choice.message
     new_id = item_ids(completion.id)
     output: list[ResponseOutputItem] = []
+    reasoning = reasoning_text(message)
+    if reasoning:
+        output.append(reasoning_item(new_id("rs"), reasoning))
     tool_calls = message.tool_calls or []
     # A reply with neither text nor tool calls still is a (empty) message: the final output.
     if message.refusal or message.content or not tool_calls:

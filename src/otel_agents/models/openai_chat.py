@@ -19,7 +19,13 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import ValidationError
 
 from ..exceptions import ModelBehaviorError
-from ._chat_convert import chat_params, item_ids, model_response_from_completion
+from ._chat_convert import (
+    chat_params,
+    item_ids,
+    model_response_from_completion,
+    reasoning_item,
+    reasoning_text,
+)
 from ._limits import DEFAULT_MAX_TOOL_CALLS, CallLimits, too_many_tool_calls
 from ._loops import bind_to_loop
 from ._openai_shared import create, iterate_stream, server_of
@@ -64,6 +70,7 @@ class ChatStreamConverter:
         self._usage: CompletionUsage | None = None
         self._finish_reason: str | None = None
         self._emitted = False
+        self._reasoning: list[str] = []
 
     def feed(self, chunk: ChatCompletionChunk) -> list[ResponseStreamEvent]:
         """The events for one chunk (the first chunk also starts the response).
@@ -99,6 +106,9 @@ class ChatStreamConverter:
             if choice.index != 0:
                 continue
             delta = choice.delta
+            reasoning = reasoning_text(delta)
+            if reasoning:
+                self._reasoning.append(reasoning)
             if delta.content:
                 self._open_call = None
                 self._emitted = True
@@ -189,6 +199,12 @@ class ChatStreamConverter:
                 else 0,
             )
         events.extend(builder.finish(usage, incomplete_reason=_INCOMPLETE.get(self._finish_reason)))
+        if self._reasoning:
+            # Reasoning deltas are not replayed as events; the reply carries them as one item.
+            terminal = getattr(events[-1], "response", None)
+            if terminal is not None:
+                item = reasoning_item(f"rs_{terminal.id}", "".join(self._reasoning))
+                terminal.output.insert(0, item)
         return events
 
 
