@@ -34,7 +34,8 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest -q -m "not integration and not docker and not slow and not phoenix"
 
-# Slower checks against real third-party servers: Arize Phoenix (own virtualenv) and Debian's Prometheus.
+# Slower checks against real third-party servers: Arize Phoenix and llama.cpp's server with a small
+# model (each in its own virtualenv under .cache/) and Debian's Prometheus.
 test-integration: $(STAMP)
 	bash tests/integration/setup.sh
 	$(BIN)/python -m pytest -q -m "integration or slow or phoenix"

@@ -8,6 +8,9 @@
 #
 # - Arize Phoenix in its own virtualenv: phoenix_setup.sh beside this script (its own rules).
 #
+# - llama.cpp's server (xllamacpp) and SmolLM2-135M in their own virtualenv and cache:
+#   llama_setup.sh beside this script (test_llama_server.py and `make bench`).
+#
 # Uses sudo only when not root.
 set -euo pipefail
 
@@ -64,4 +67,8 @@ install_prometheus
 
 if [ -f "$HERE/phoenix_setup.sh" ]; then
   bash "$HERE/phoenix_setup.sh"
+fi
+
+if [ -f "$HERE/llama_setup.sh" ]; then
+  bash "$HERE/llama_setup.sh"
 fi
