@@ -160,9 +160,11 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
         response = await with_input_guardrails(state, agent, call)
     else:
         response = await call()
-    state.raw_responses.append(response)
     state.context.usage.add(response.usage)
-    return await process_response(state, agent, response, tools, handoffs)
+    outcome = await process_response(state, agent, response, tools, handoffs)
+    # As the SDK: a response the run could not act on is not among the run's responses.
+    state.raw_responses.append(response)
+    return outcome
 
 
 async def run_loop(state: RunState) -> None:

@@ -159,3 +159,31 @@ async def test_guardrails_run_in_parallel_signatures_and_run_data() -> None:
     ours = await same(snippet)
     assert ours["tripped"] == ("saw hello", "A", "hello", 0)
     assert ours["model_calls"] == 0
+
+
+async def test_run_data_on_max_turns_and_model_errors() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        @m.function_tool
+        def again() -> str:
+            """Again."""
+            return "again"
+
+        found = []
+        for turns in ([[call("again", {}, f"c{i}")] for i in range(3)], [[call("nope", {})]]):
+            agent = m.Agent(name="A", tools=[again], model=scripted(m, turns))
+            try:
+                await m.Runner.run(agent, "go", max_turns=2)
+            except m.AgentsException as exc:
+                data = exc.run_data
+                found.append(
+                    (
+                        type(exc).__name__,
+                        data.last_agent.name,
+                        len(data.raw_responses),
+                        [type(i).__name__ for i in data.new_items],
+                    )
+                )
+        return found
+
+    ours = await same(snippet)
+    assert ours[0][0] == "MaxTurnsExceeded" and ours[1][0] == "ModelBehaviorError"
