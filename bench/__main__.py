@@ -3,6 +3,7 @@
 python -m bench            # the full run (`make bench`), a few minutes
 python -m bench --quick    # fewer rounds and runs, for a quick look
 python -m bench --only overhead,stream   # some sections (the report says which ran)
+python -m bench --only llama --out /tmp/llama.md   # real llama.cpp runs (needs llama_setup.sh)
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import checks, memory, overhead, streaming, throughput
+from . import checks, llama, memory, overhead, streaming, throughput
 from .harness import Harness
 from .profiles import profile_failures
 from .report import Report
 
-SECTIONS = ("overhead", "upstream", "stream", "memory", "throughput", "checks")
+SECTIONS = ("overhead", "upstream", "stream", "memory", "throughput", "checks", "llama")
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             throughput.otlp_export(h.loop, report, args.otlp_seconds, args.concurrency, progress)
         if "memory" in args.only:
             memory.memory(h.loop, report, args.memory_runs, progress)
+        if "llama" in args.only:
+            llama.real_model(h.loop, report, max(args.rounds // 2, 6), progress)
         if not args.no_profile:
             profile_failures(h.loop, report, progress)
     finally:
