@@ -50,6 +50,7 @@ from .items import (
     ToolCallItem,
     ToolCallOutputItem,
 )
+from .lifecycle import AgentHooks, RunHooks
 from .model_settings import ModelSettings
 from .models import (
     Model,
@@ -115,6 +116,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Agent",
+    "AgentHooks",
     "AgentOutputSchema",
     "AgentOutputSchemaBase",
     "AgentSpanData",
@@ -157,6 +159,7 @@ __all__ = [
     "RunConfig",
     "RunContextWrapper",
     "RunErrorDetails",
+    "RunHooks",
     "RunItem",
     "RunItemStreamEvent",
     "RunResult",

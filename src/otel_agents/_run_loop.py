@@ -24,6 +24,7 @@ from .exceptions import (
     OutputGuardrailTripwireTriggered,
 )
 from .handoffs import Handoff, as_handoff
+from .lifecycle import notify
 from .models.interface import Model, ModelRequest, ModelResponse, ToolSpec
 from .stream_events import AgentUpdatedStreamEvent
 from .tools import FunctionTool, is_enabled
@@ -153,6 +154,16 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
         output=None if schema.is_plain_text() else schema.spec(),
     )
 
+    await notify(
+        state,
+        state.context,
+        agent,
+        "on_llm_start",
+        "on_llm_start",
+        request.system_instructions,
+        list(request.input),
+    )
+
     def call() -> Awaitable[ModelResponse]:
         return call_model(state, model, request)
 
@@ -161,6 +172,7 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
     else:
         response = await call()
     state.context.usage.add(response.usage)
+    await notify(state, state.context, agent, "on_llm_end", "on_llm_end", response)
     outcome = await process_response(state, agent, response, tools, handoffs)
     # As the SDK: a response the run could not act on is not among the run's responses.
     state.raw_responses.append(response)
@@ -188,6 +200,7 @@ async def run_loop(state: RunState) -> None:
                 return
             if span is None:
                 span = _start_agent_span(state, agent, model)
+                await notify(state, state.context, agent, "on_agent_start", "on_start")
             state.current_turn += 1
             if state.max_turns is not None and state.current_turn > state.max_turns:
                 raise MaxTurnsExceeded(
@@ -202,6 +215,9 @@ async def run_loop(state: RunState) -> None:
                 state.current_agent = outcome.next_agent
                 continue
             if outcome.final:
+                await notify(
+                    state, state.context, agent, "on_agent_end", "on_end", outcome.final_output
+                )
                 await run_output_guardrails(state, agent, outcome.final_output)
                 state.final_output = outcome.final_output
                 _end_agent_span(state, span, "success")

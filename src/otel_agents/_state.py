@@ -14,6 +14,7 @@ from .stream_events import StreamEvent
 
 if TYPE_CHECKING:
     from .agent import Agent
+    from .lifecycle import RunHooks
     from .run_config import RunConfig
 
 
@@ -34,6 +35,7 @@ class RunState:
         pace: Waits while the stream's consumer is far behind (backpressure; streamed runs).
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
+        hooks: The run's lifecycle hooks.
         history_filtered: Whether a handoff input filter replaced the input.
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
             is done.
@@ -58,6 +60,7 @@ class RunState:
     current_turn: int = 0
     event_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     stop_after_turn: bool = False
+    hooks: RunHooks[Any] | None = None
     history_filtered: bool = False
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ from openai.types.responses import ResponseFunctionToolCall
 
 from .exceptions import AgentsException, UserError
 from .items import ToolCallOutputItem, function_call_output
+from .lifecycle import notify
 from .run_context import ToolContext
 from .tools import FunctionTool, FunctionToolResult
 from .tracing import function_span
@@ -84,6 +85,7 @@ async def _run_tool(
         run_config=state.config,
     )
     with span:
+        await notify(state, ctx, agent, "on_tool_start", "on_tool_start", tool)
         try:
             output = await tool.on_invoke_tool(ctx, call.arguments)
         except AgentsException:
@@ -93,6 +95,7 @@ async def _run_tool(
             raise UserError(f"Error running tool {tool.name}: {exc}") from exc
         if state.include_sensitive:
             span.span_data.output = model_text(output)
+        await notify(state, ctx, agent, "on_tool_end", "on_tool_end", tool, output)
         return output
 
 

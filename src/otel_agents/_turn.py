@@ -248,6 +248,11 @@ async def _run_handoff(
     with span:
         target = await handoff.on_invoke_handoff(state.context, call.arguments)
         span.span_data.to_agent = target.name
+    if state.hooks is not None:
+        await state.hooks.on_handoff(state.context, agent, target)
+    if agent.hooks is not None:
+        # As the SDK: the handing-off agent's hooks hear of it (agent=target, source=agent).
+        await agent.hooks.on_handoff(state.context, target, agent)
     raw = function_call_output(call.call_id, handoff.get_transfer_message(target))
     state.add_item(
         HandoffOutputItem(agent=agent, raw_item=raw, source_agent=agent, target_agent=target),

@@ -22,6 +22,7 @@ from .tools import (
 )
 
 if TYPE_CHECKING:
+    from .lifecycle import AgentHooks
     from .result import RunResult, RunResultStreaming
     from .run_config import RunConfig
 
@@ -86,6 +87,7 @@ class Agent(Generic[TContext]):
             "stop_on_first_tool" (the first tool's result is the final output),
             `{"stop_at_tool_names": [...]}` (stop when one of these tools ran), or a function of
             (context, tool results) returning `ToolsToFinalOutputResult`.
+        hooks: Callbacks on this agent's events (`AgentHooks`).
     """
 
     name: str
@@ -99,6 +101,7 @@ class Agent(Generic[TContext]):
     output_guardrails: list[OutputGuardrail[TContext]] = field(default_factory=list)
     output_type: type[Any] | AgentOutputSchemaBase | None = None
     tool_use_behavior: ToolUseBehavior = "run_llm_again"
+    hooks: AgentHooks[Any] | None = None
 
     def __post_init__(self) -> None:
         from .exceptions import UserError

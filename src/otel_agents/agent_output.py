@@ -9,6 +9,7 @@ type strict mode cannot express).
 from __future__ import annotations
 
 import abc
+import functools
 import json
 from typing import Any, get_args, get_origin
 
@@ -94,8 +95,16 @@ class AgentOutputSchema(AgentOutputSchemaBase):
 
     @classmethod
     def of(cls, output_type: Any) -> AgentOutputSchemaBase:
-        """The schema for an agent's `output_type` (a type, or already an output schema)."""
-        return output_type if isinstance(output_type, AgentOutputSchemaBase) else cls(output_type)
+        """The schema for an agent's `output_type` (a type, or already an output schema).
+
+        Built once per type: the runner asks every turn, and a schema costs a pydantic adapter.
+        """
+        if isinstance(output_type, AgentOutputSchemaBase):
+            return output_type
+        try:
+            return _cached_schema(output_type)
+        except TypeError:  # an unhashable type object
+            return cls(output_type)
 
     def is_plain_text(self) -> bool:
         """Whether the output is plain text (no output type, or `str`)."""
@@ -140,3 +149,8 @@ class AgentOutputSchema(AgentOutputSchemaBase):
                 f"{who} model's final output is not a valid {self._name} "
                 f"({exc}). Check that the model supports structured outputs."
             ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_schema(output_type: Any) -> AgentOutputSchema:
+    return AgentOutputSchema(output_type)

@@ -16,6 +16,7 @@ from ._state import RunState
 from .agent import Agent
 from .exceptions import AgentsException, RunErrorDetails, UserError
 from .items import ItemHelpers
+from .lifecycle import RunHooks
 from .models.interface import InputItem
 from .result import RunResult, RunResultStreaming
 from .run_config import RunConfig
@@ -118,6 +119,7 @@ class Runner:
         *,
         context: Any = None,
         max_turns: int | None = DEFAULT_MAX_TURNS,
+        hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
     ) -> RunResult:
         """Runs the agent loop and returns its result.
@@ -129,6 +131,7 @@ class Runner:
             UserError: The agents or the configuration are wrong.
         """
         state = _new_state(starting_agent, input, context, max_turns, run_config)
+        state.hooks = hooks
         await _traced(state)
         result = RunResult(input=state.original_input, last_agent=state.current_agent)
         _fill(result, state)
@@ -142,6 +145,7 @@ class Runner:
         *,
         context: Any = None,
         max_turns: int | None = DEFAULT_MAX_TURNS,
+        hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
     ) -> RunResult:
         """`run` for code without an event loop (a script, a thread)."""
@@ -156,7 +160,12 @@ class Runner:
             )
         return asyncio.run(
             cls.run(
-                starting_agent, input, context=context, max_turns=max_turns, run_config=run_config
+                starting_agent,
+                input,
+                context=context,
+                max_turns=max_turns,
+                hooks=hooks,
+                run_config=run_config,
             )
         )
 
@@ -168,6 +177,7 @@ class Runner:
         *,
         context: Any = None,
         max_turns: int | None = DEFAULT_MAX_TURNS,
+        hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
     ) -> RunResultStreaming:
         """Starts the run in the background and returns at once; read `stream_events()`.
@@ -176,6 +186,7 @@ class Runner:
         `stream_events()` after the events already produced.
         """
         state = _new_state(starting_agent, input, context, max_turns, run_config)
+        state.hooks = hooks
         result = RunResultStreaming(input=state.original_input, current_agent=starting_agent)
         state.emit = result._push
         state.pace = result._room_for_more
