@@ -29,6 +29,7 @@ from rich.text import Text
 from .agent import Agent
 from .demo import display, runs, telemetry
 from .demo.doctor import run_doctor
+from .demo.jsonl_file import read_jsonl
 from .demo.scenarios import SCENARIOS, DemoContext, Scenario
 from .exceptions import UserError
 from .models.provider import OpenAIProvider, default_model_name
@@ -236,13 +237,19 @@ def _cmd_view(args: argparse.Namespace, out: Console) -> int:
             f"otel-agents demo --jsonl {path}"
         )
     try:
-        trees = display.build_trees(display.read_jsonl(path))
-    except (ValueError, UnicodeDecodeError) as error:
+        content = read_jsonl(path)
+        trees = display.build_trees(content.records)
+    except (ValueError, OSError) as error:
         raise CliError(f"{error}; give a file written by JsonlFileProcessor") from None
     if not trees:
         raise CliError(f"{path} holds no trace yet; run something with JsonlFileProcessor first")
     for tree in trees:
         out.print(display.render_tree(tree))
+    if content.cut_line is not None:
+        out.print(
+            f"{path}:{content.cut_line} was cut short (the writer stopped mid-line) and is not "
+            "shown; every line before it is."
+        )
     return 0
 
 

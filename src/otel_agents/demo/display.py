@@ -13,13 +13,11 @@ Everything here writes to a `rich.console.Console` passed in, so tests capture i
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -44,7 +42,6 @@ __all__ = [
     "build_trees",
     "print_items",
     "print_stream",
-    "read_jsonl",
     "render_summary",
     "render_tree",
 ]
@@ -223,13 +220,16 @@ class SpanNode:
         if not error:
             return None
         kind = str(error.get("type") or "error").rsplit(".", 1)[-1]
-        return f"{kind}: {error.get('message', '')}"
+        message = error.get("message")  # None when the file was written without content
+        return f"{kind}: {message}" if message else kind
 
     def walk(self) -> Iterable[SpanNode]:
-        """This node and every descendant, depth first."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This node and every descendant, depth first (no recursion: chains can be deep)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     def tokens(self) -> tuple[int, int]:
         """(input, output) tokens of every generation at or under this node."""
@@ -239,33 +239,17 @@ class SpanNode:
         )
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of a `JsonlFileProcessor` file; raises ValueError naming a bad line."""
-    records: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as file:
-        for number, line in enumerate(file, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number} is not JSON ({error.msg})") from None
-            if not isinstance(record, dict) or record.get("object") not in ("trace", "trace.span"):
-                raise ValueError(f"{path}:{number} is not a trace or span written by otel-agents")
-            records.append(record)
-    return records
-
-
 def build_trees(records: Iterable[Mapping[str, Any]]) -> list[SpanNode]:
     """One tree per trace, in start order, from trace and span records in any order."""
     traces: dict[str, SpanNode] = {}
     spans: dict[str, SpanNode] = {}
-    for record in records:
+    for record in records:  # held, not copied: a file's records can be most of the memory
+        record = record if isinstance(record, dict) else dict(record)
         if record.get("object") == "trace":
-            traces[str(record.get("id"))] = SpanNode("trace", dict(record))
+            traces[str(record.get("id"))] = SpanNode("trace", record)
         else:
             data = record.get("span_data") or {}
-            spans[str(record.get("id"))] = SpanNode(str(data.get("type", "span")), dict(record))
+            spans[str(record.get("id"))] = SpanNode(str(data.get("type", "span")), record)
     for node in sorted(spans.values(), key=lambda n: n.record.get("start_time_ns") or 0):
         parent = spans.get(str(node.record.get("parent_id")))
         if parent is None:
@@ -335,6 +319,10 @@ def _label(node: SpanNode) -> Text:
     return text
 
 
+MAX_DEPTH = 10
+"""Nesting shown as such; deeper spans are listed at this depth, labelled with their depth."""
+
+
 def render_tree(root: SpanNode) -> Tree:
     """A rich Tree of one trace: durations, token usage and errors on every line."""
     record = root.record
@@ -348,12 +336,17 @@ def render_tree(root: SpanNode) -> Tree:
         title.append(f"  {errors} error{'s' if errors > 1 else ''}", style="bold red")
     title.append(f"  {str(record.get('id', '')).removeprefix('trace_')}", style="dim")
     tree = Tree(title, guide_style="dim")
-
-    def add(branch: Tree, node: SpanNode) -> None:
-        for child in node.children:
-            add(branch.add(_label(child)), child)
-
-    add(tree, root)
+    # Depth first without recursion; spans nested deeper than MAX_DEPTH are listed, in order,
+    # at that depth with their real depth, so a 5,000-deep chain stays readable.
+    stack = [(tree, child, 1) for child in reversed(root.children)]
+    while stack:
+        branch, node, depth = stack.pop()
+        label = _label(node)
+        if depth > MAX_DEPTH:
+            label = Text(f"(depth {depth}) ", style="dim") + label
+        added = branch.add(label)
+        below = added if depth <= MAX_DEPTH else branch
+        stack.extend((below, child, depth + 1) for child in reversed(node.children))
     return tree
 
 
