@@ -205,7 +205,7 @@ async def test_the_model_hands_off_through_the_server(
     check_generations(recorder)
 
 
-@pytest.mark.parametrize("arguments", ['{"city": "Par', "Paris", '["Paris"]'])
+@pytest.mark.parametrize("arguments", ['{"city": "Par', "Paris", '["Paris"]', ""])
 async def test_a_history_with_malformed_tool_arguments_is_accepted(
     api: str, arguments: str, llama: LlamaServer, recorder: RecordingProcessor
 ) -> None:
