@@ -87,3 +87,11 @@ class OutputGuardrailTripwireTriggered(AgentsException):
         super().__init__(
             f"Output guardrail {guardrail_result.guardrail.get_name()!r} triggered its tripwire"
         )
+
+
+def exception_message(exc: BaseException) -> str:
+    """`str(exc)`, or a stand-in naming the type when the exception's own `__str__` raises."""
+    try:
+        return str(exc)
+    except Exception:
+        return f"<{type(exc).__name__}: its message could not be read (str() raised)>"

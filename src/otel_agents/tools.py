@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, get_type_hints, overload
 from pydantic import ValidationError
 
 from ._schema import function_schema, parse_docstring
-from .exceptions import ModelBehaviorError, UserError
+from .exceptions import ModelBehaviorError, UserError, exception_message
 from .run_context import RunContextWrapper, ToolContext
 
 if TYPE_CHECKING:
@@ -36,7 +36,8 @@ def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -
     The error is included (the seed's flaky tool relies on the model reading it); the SDK's
     0.24 default leaves it out.
     """
-    return f"An error occurred while running the tool. Please try again. Error: {error}"
+    message = exception_message(error)  # a broken __str__ must not end the run
+    return f"An error occurred while running the tool. Please try again. Error: {message}"
 
 
 @dataclass

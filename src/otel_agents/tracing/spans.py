@@ -18,6 +18,7 @@ from time import perf_counter_ns, time_ns
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ..exceptions import exception_message
 from .context import current_span
 from .span_data import SpanData
 
@@ -170,7 +171,9 @@ class Span(Timed, Generic[TData]):
 
     def record_exception(self, exc: BaseException, data: dict[str, Any] | None = None) -> None:
         """Record `exc` as the span's error: its message, `data`, and its qualified type name."""
-        self.error = SpanError(message=str(exc), data=data, type=exception_type_name(exc))
+        self.error = SpanError(
+            message=exception_message(exc), data=data, type=exception_type_name(exc)
+        )
 
     def export(self) -> dict[str, Any]:
         """The span as a JSON-ready dict (one line of the JSONL file processor)."""
