@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ._guardrails_run import run_output_guardrails, with_input_guardrails
@@ -25,6 +26,7 @@ from .exceptions import (
 )
 from .handoffs import Handoff, as_handoff
 from .lifecycle import notify
+from .model_settings import ModelSettings
 from .models.interface import Model, ModelRequest, ModelResponse, ToolSpec
 from .stream_events import AgentUpdatedStreamEvent
 from .tools import FunctionTool, is_enabled
@@ -138,6 +140,14 @@ def _outcome_of(exc: BaseException) -> str:
     return "error"
 
 
+def _settings(state: RunState, agent: Agent[Any]) -> ModelSettings:
+    settings = agent.model_settings.resolve(state.config.model_settings)
+    if agent.reset_tool_choice and id(agent) in state.used_tools and settings.tool_choice:
+        # As the SDK: a forced tool choice would make the model call tools forever.
+        settings = replace(settings, tool_choice=None)
+    return settings
+
+
 async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome:
     """One turn: the model call (with the input guardrails on the first), then its outcome."""
     tools, handoffs = await _enabled(state, agent)
@@ -149,7 +159,7 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
         system_instructions=await agent.get_system_prompt(state.context),
         # A snapshot: the run goes on appending to its own list.
         input=list(state.model_input),
-        settings=agent.model_settings.resolve(state.config.model_settings),
+        settings=_settings(state, agent),
         tools=_tool_specs(tools, handoffs),
         output=None if schema.is_plain_text() else schema.spec(),
     )

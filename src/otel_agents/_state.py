@@ -36,6 +36,7 @@ class RunState:
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
         hooks: The run's lifecycle hooks.
+        used_tools: Ids of the agents that called tools in this run (for `reset_tool_choice`).
         history_filtered: Whether a handoff input filter replaced the input.
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
             is done.
@@ -61,6 +62,7 @@ class RunState:
     event_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     stop_after_turn: bool = False
     hooks: RunHooks[Any] | None = None
+    used_tools: set[int] = field(default_factory=set)
     history_filtered: bool = False
 
     def __post_init__(self) -> None:

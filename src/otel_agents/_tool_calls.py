@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.responses import ResponseFunctionToolCall
 
-from .exceptions import AgentsException, UserError
+from .exceptions import AgentsException, ToolTimeoutError, UserError
 from .items import ToolCallOutputItem, function_call_output
 from .lifecycle import notify
 from .run_context import ToolContext
@@ -87,7 +87,7 @@ async def _run_tool(
     with span:
         await notify(state, ctx, agent, "on_tool_start", "on_tool_start", tool)
         try:
-            output = await tool.on_invoke_tool(ctx, call.arguments)
+            output = await _invoke(tool, ctx, call.arguments)
         except AgentsException:
             raise
         except Exception as exc:
@@ -97,6 +97,21 @@ async def _run_tool(
             span.span_data.output = model_text(output)
         await notify(state, ctx, agent, "on_tool_end", "on_tool_end", tool, output)
         return output
+
+
+async def _invoke(tool: FunctionTool, ctx: ToolContext[Any], arguments: str) -> Any:
+    if tool.timeout_seconds is None:
+        return await tool.on_invoke_tool(ctx, arguments)
+    try:
+        return await asyncio.wait_for(tool.on_invoke_tool(ctx, arguments), tool.timeout_seconds)
+    except asyncio.TimeoutError:
+        error = ToolTimeoutError(tool.name, tool.timeout_seconds)
+        if tool.timeout_behavior == "raise_exception":
+            raise error from None
+        if tool.timeout_error_function is None:
+            return str(error)
+        text = tool.timeout_error_function(ctx, error)
+        return await text if inspect.isawaitable(text) else text
 
 
 async def final_output_from_tools(

@@ -207,6 +207,8 @@ async def process_response(
                     "that tool or tell the model in the instructions which tools exist."
                 )
 
+    if tool_calls or handoff_calls:
+        state.used_tools.add(id(agent))
     tool_results = await run_tools(state, agent, tool_calls)
     schema = AgentOutputSchema.of(agent.output_type)
     plain_text = schema.is_plain_text()

@@ -88,6 +88,8 @@ class Agent(Generic[TContext]):
             `{"stop_at_tool_names": [...]}` (stop when one of these tools ran), or a function of
             (context, tool results) returning `ToolsToFinalOutputResult`.
         hooks: Callbacks on this agent's events (`AgentHooks`).
+        reset_tool_choice: Once this agent has called tools in the run, its `tool_choice` is no
+            longer sent (so a forced tool cannot loop forever).
     """
 
     name: str
@@ -102,6 +104,7 @@ class Agent(Generic[TContext]):
     output_type: type[Any] | AgentOutputSchemaBase | None = None
     tool_use_behavior: ToolUseBehavior = "run_llm_again"
     hooks: AgentHooks[Any] | None = None
+    reset_tool_choice: bool = True
 
     def __post_init__(self) -> None:
         from .exceptions import UserError

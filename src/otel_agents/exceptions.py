@@ -7,6 +7,7 @@ AgentsException                       root: catch this to catch everything below
 │                                     unknown tool, malformed arguments, invalid structured
 │                                     output, a broken stream
 ├── UserError                         the library was used wrongly (bad agent, bad config)
+├── ToolTimeoutError                  a tool ran past its `timeout` (raise_exception behavior)
 ├── InputGuardrailTripwireTriggered   an input guardrail's tripwire fired
 └── OutputGuardrailTripwireTriggered  an output guardrail's tripwire fired
 ```
@@ -55,6 +56,20 @@ class MaxTurnsExceeded(AgentsException):
 
 class ModelBehaviorError(AgentsException):
     """The model produced something the run cannot follow (unknown tool, bad arguments, ...)."""
+
+
+class ToolTimeoutError(AgentsException):
+    """A function tool ran longer than its `timeout` (with `timeout_behavior="raise_exception"`).
+
+    Attributes:
+        tool_name: The tool.
+        timeout_seconds: Its timeout.
+    """
+
+    def __init__(self, tool_name: str, timeout_seconds: float) -> None:
+        self.tool_name = tool_name
+        self.timeout_seconds = timeout_seconds
+        super().__init__(f"Tool '{tool_name}' timed out after {timeout_seconds:g} seconds.")
 
 
 class UserError(AgentsException):

@@ -12,7 +12,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast, get_type_hints, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_type_hints, overload
 
 from pydantic import ValidationError
 
@@ -54,6 +54,10 @@ class FunctionTool:
         strict_json_schema: Whether the schema is strict.
         is_enabled: Whether the model is offered the tool (a bool, or a sync/async function of
             (context, agent) evaluated every turn).
+        timeout_seconds: How long one call may run; None for no limit.
+        timeout_behavior: "error_as_result" (the model reads a timeout message, from
+            `timeout_error_function` if set) or "raise_exception" (`ToolTimeoutError` ends the run).
+        timeout_error_function: Turns the `ToolTimeoutError` into the text the model reads.
     """
 
     name: str
@@ -62,6 +66,9 @@ class FunctionTool:
     on_invoke_tool: Callable[[ToolContext[Any], str], Awaitable[Any]]
     strict_json_schema: bool = True
     is_enabled: IsEnabled = True
+    timeout_seconds: float | None = None
+    timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result"
+    timeout_error_function: ToolErrorFunction | None = None
 
 
 Tool = FunctionTool
@@ -242,6 +249,9 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     docstring_style: str | None = None,
+    timeout: float | None = None,
+    timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result",
+    timeout_error_function: ToolErrorFunction | None = None,
 ) -> Callable[[F], FunctionTool]: ...
 
 
@@ -256,6 +266,9 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     docstring_style: str | None = None,
+    timeout: float | None = None,
+    timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result",
+    timeout_error_function: ToolErrorFunction | None = None,
 ) -> FunctionTool | Callable[[F], FunctionTool]:
     """Makes a function tool from a function, a bound method or a callable object.
 
@@ -271,13 +284,20 @@ def function_tool(
             (context, agent) evaluated every turn.
         docstring_style: Accepted for the SDK's signature; the style (Google, Sphinx, NumPy) is
             always detected.
+        timeout: Seconds one call may run; None (default) for no limit.
+        timeout_behavior: "error_as_result" (the model reads "Tool 'x' timed out after N
+            seconds.") or "raise_exception" (`ToolTimeoutError` ends the run).
+        timeout_error_function: Makes the text the model reads on a timeout instead.
 
     Returns:
         A `FunctionTool`, or a decorator that makes one.
     """
 
+    if timeout is not None and not timeout > 0:
+        raise UserError(f"function_tool(timeout={timeout!r}): give a positive number of seconds.")
+
     def decorate(f: F) -> FunctionTool:
-        return _make_tool(
+        tool = _make_tool(
             f,
             name_override,
             description_override,
@@ -286,5 +306,9 @@ def function_tool(
             use_docstring_info,
             is_enabled,
         )
+        tool.timeout_seconds = timeout
+        tool.timeout_behavior = timeout_behavior
+        tool.timeout_error_function = timeout_error_function
+        return tool
 
     return decorate(func) if func is not None else decorate

@@ -102,6 +102,7 @@ def scripted(m: ModuleType, turns: Sequence[Turn], *, usage: tuple[int, int] = (
                 handoffs=[h.tool_name for h in handoffs],
                 output_schema=output_schema.name() if output_schema else None,
                 tracing=tracing.name,
+                tool_choice=model_settings.tool_choice,
             )
             return m.ModelResponse(output=output, usage=self._usage(), response_id="resp_1")
 
@@ -126,6 +127,7 @@ def scripted(m: ModuleType, turns: Sequence[Turn], *, usage: tuple[int, int] = (
                 handoffs=[h.tool_name for h in handoffs],
                 output_schema=output_schema.name() if output_schema else None,
                 tracing=tracing.name,
+                tool_choice=model_settings.tool_choice,
             )
             seq = 0
             # A real server's stream suspends between events; so does this one.

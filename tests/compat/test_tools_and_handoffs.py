@@ -284,3 +284,74 @@ async def test_handoff_defaults_run_context_and_duplicate_tool_names() -> None:
     ours = await same(snippet)
     assert ours["name"] == "transfer_to_billing_desk"
     assert ours["run_context"] == ["ctx"]
+
+
+async def test_a_forced_tool_choice_is_reset_after_the_agent_used_tools() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        @m.function_tool
+        def ping() -> str:
+            """Ping."""
+            return "pong"
+
+        choices = []
+        for reset in (True, False):
+            model = scripted(m, [[call("ping", {}, "c1")], [msg("done")]])
+            agent = m.Agent(
+                name="A",
+                tools=[ping],
+                model=model,
+                model_settings=m.ModelSettings(tool_choice="required"),
+                reset_tool_choice=reset,
+            )
+            await m.Runner.run(agent, "go")
+            choices.append([c["tool_choice"] for c in model.calls])
+        return choices
+
+    assert await same(snippet) == [["required", None], ["required", "required"]]
+
+
+async def test_tool_timeouts_as_result_or_raised() -> None:
+    import asyncio
+
+    async def snippet(m: ModuleType) -> Any:
+        never = asyncio.Event()
+
+        @m.function_tool(timeout=0.01)
+        async def slow() -> str:
+            """Slow."""
+            await never.wait()
+            return "never"
+
+        @m.function_tool(timeout=0.01, timeout_behavior="raise_exception", name_override="strict")
+        async def slow_strict() -> str:
+            """Slow and strict."""
+            await never.wait()
+            return "never"
+
+        @m.function_tool(
+            timeout=0.01,
+            timeout_error_function=lambda ctx, e: f"custom: {e}",
+            name_override="custom",
+        )
+        async def slow_custom() -> str:
+            """Slow, custom message."""
+            await never.wait()
+            return "never"
+
+        outputs = []
+        for tool in (slow, slow_custom):
+            model = scripted(m, [[call(tool.name, {}, "c1")], lambda i: [msg(i[-1]["output"])]])
+            result = await m.Runner.run(m.Agent(name="A", tools=[tool], model=model), "go")
+            outputs.append(result.final_output)
+        model = scripted(m, [[call("strict", {}, "c1")]])
+        try:
+            await m.Runner.run(m.Agent(name="A", tools=[slow_strict], model=model), "go")
+        except m.AgentsException as exc:
+            outputs.append((type(exc).__name__, str(exc), exc.tool_name))
+        return outputs
+
+    assert await same(snippet) == [
+        "Tool 'slow' timed out after 0.01 seconds.",
+        "custom: Tool 'custom' timed out after 0.01 seconds.",
+        ("ToolTimeoutError", "Tool 'strict' timed out after 0.01 seconds.", "strict"),
+    ]
