@@ -100,14 +100,15 @@ async def test_the_limits_come_from_the_environment_too(
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        ("bad_utf8", r"bytes that are not UTF-8 .* in server-sent event \d+ of the"),
-        ("deep_json", r"JSON nested too deeply to parse in server-sent event \d+ of the"),
+        ("bad_utf8", r"bytes that are not UTF-8 .* in (server-sent event \d+ of )?the"),
+        ("deep_json", r"JSON nested too deeply to parse in (server-sent event \d+ of )?the"),
     ],
     ids=["bad-utf8", "deep-json"],
 )
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "not-streamed"])
 @pytest.mark.parametrize("api", list(MODELS))
 async def test_undecodable_events_are_a_model_behavior_error_naming_the_event(
-    fake_openai: FakeOpenAI, api: str, fault: str, message: str
+    fake_openai: FakeOpenAI, api: str, streamed: bool, fault: str, message: str
 ) -> None:
     fake_openai.script(["some text"])
     fake_openai.break_next_stream(fault)  # type: ignore[arg-type]
@@ -115,7 +116,8 @@ async def test_undecodable_events_are_a_model_behavior_error_naming_the_event(
     agent = Agent(name="A", model=MODELS[api]("gpt-test", client))
     try:
         with pytest.raises(ModelBehaviorError, match=message) as raised:
-            await asyncio.wait_for(_run(agent, True), 10)
+            await asyncio.wait_for(_run(agent, streamed), 10)
+        assert ("server-sent event" in str(raised.value)) == streamed
         assert "model 'gpt-test'" in str(raised.value)
     finally:
         await client.close()

@@ -47,6 +47,11 @@ StreamFault = Literal[
     "bad_utf8",
     "deep_json",
 ]
+BAD_BODIES = {
+    "bad_utf8": b'{"id": "resp_1", "object": "response", "model": "\xff\xfe"}',
+    "deep_json": b"[" * 100_000 + b"]" * 100_000,
+}
+"""What a "bad_utf8" or "deep_json" fault sends as a whole (non-streamed) reply."""
 HOLD_TICK = 0.02
 """Seconds between the bytes (or events) of a "trickle" (or "endless") reply."""
 
@@ -133,7 +138,8 @@ class FakeOpenAI:
         byte of an event that never completes every `HOLD_TICK` s), "endless" (then the same
         delta every `HOLD_TICK` s), "bad_utf8" (an event with bytes that are not UTF-8),
         "deep_json" (an event nested 100,000 deep). "silent" sends not even the headers; it,
-        and "trickle" (one byte of the body per tick), also break a non-streamed reply. The held
+        "trickle" (one byte of the body per tick), "bad_utf8" and "deep_json" also break a
+        non-streamed reply. The held
         replies last until the client hangs up (or 30 s)."""
         self._faults.append(fault)
 
@@ -388,6 +394,14 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 payload = _chat_completion(rendered) if chat else _dump(rendered)
                 if fault == "trickle":
                     self._trickle_json(payload)
+                    return
+                if fault in ("bad_utf8", "deep_json"):
+                    raw = BAD_BODIES[fault]
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
                     return
                 self._send_json(200, payload)
                 return

@@ -161,7 +161,7 @@ async def iterate_stream(
 
 def _undecodable(exc: UnicodeDecodeError | RecursionError, where: str) -> ModelBehaviorError:
     if isinstance(exc, UnicodeDecodeError):
-        what = f"bytes that are not UTF-8 (byte {exc.start} of a line: {exc.reason})"
+        what = f"bytes that are not UTF-8 (at byte {exc.start}: {exc.reason})"
     else:
         what = "JSON nested too deeply to parse"
     return ModelBehaviorError(
