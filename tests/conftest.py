@@ -52,12 +52,18 @@ def _docker_unavailable() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skips the `docker` tests, once, with the reason, when no Docker engine answers."""
+    """Skips the `docker` tests, once, with the reason, when no Docker engine answers.
+
+    `@pytest.mark.docker(offline="...")` adds why the service has no other way to run here
+    (e.g. no package), so the skip says it cannot be checked on this machine at all.
+    """
     marked = [item for item in items if item.get_closest_marker("docker")]
     if not marked:
         return
     reason = _docker_unavailable()
     if reason is not None:
-        skip = pytest.mark.skip(reason=reason)
         for item in marked:
-            item.add_marker(skip)
+            marker = item.get_closest_marker("docker")
+            offline = marker.kwargs.get("offline") if marker is not None else None
+            why = f"{reason}; {offline}" if offline else reason
+            item.add_marker(pytest.mark.skip(reason=why))

@@ -29,6 +29,8 @@ DASHBOARD_PROVIDERS = sorted((GRAFANA / "provisioning" / "dashboards").glob("*.y
 # Grafana's built-in variables, as durations a live query or promtool accepts. The rate window
 # spans several 1 s scrapes of the live test; the range covers the whole test.
 BUILTINS = {
+    "$__auto": "1m",  # Loki queries: Grafana's automatic range for *_over_time
+    "${__auto}": "1m",
     "$__rate_interval": "1m",
     "$__interval": "15s",
     "$__range": "1h",
@@ -84,13 +86,13 @@ def _datasource(node: dict[str, Any], fallback: dict[str, Any]) -> tuple[str, st
 
 
 def panel_queries(path: Path) -> list[Query]:
-    """Every panel target of a dashboard (Prometheus and Tempo alike)."""
+    """Every panel target of a dashboard (Prometheus, Loki and Tempo alike)."""
     dashboard = load_dashboard(path)
     out = []
     for panel in iter_panels(dashboard):
         for target in panel.get("targets", []):
             ds_type, ds_uid = _datasource(target, panel.get("datasource") or {})
-            expr = target.get("expr") if ds_type == "prometheus" else target.get("query")
+            expr = target.get("expr") if ds_type in ("prometheus", "loki") else target.get("query")
             out.append(
                 Query(
                     dashboard=path.stem,
@@ -190,3 +192,62 @@ def promql_names(expr: str) -> Names:
 def legend_labels(legend: str) -> set[str]:
     """Labels a legend format refers to (`{{label}}`)."""
     return set(re.findall(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}", legend))
+
+
+# --- LogQL names --------------------------------------------------------------------------------
+_LOGQL_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|`([^`]*)`')
+_LOGQL_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|==|=|>=|<=|>|<)\s*\x00(\d+)\x00")
+
+
+@dataclass(frozen=True)
+class LogQLNames:
+    """What a LogQL query refers to: stream selector matchers, label filters and grouping."""
+
+    selector: tuple[tuple[str, str, str], ...]  # (label, operator, value) inside {...}
+    filters: tuple[tuple[str, str, str], ...]  # label filter expressions after `|`
+    grouping: frozenset[str]  # labels in by/without clauses
+    line_filters: int  # |= "..." and friends
+
+
+def logql_names(expr: str) -> LogQLNames:
+    """Label names and compared values in a LogQL query: not a parser, enough for our panels.
+
+    Raises ValueError on unbalanced brackets or quotes, or without a stream selector: those
+    break the query in Grafana, and a LogQL parser is not installable here.
+    """
+    values: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        values.append(match.group(1) if match.group(1) is not None else match.group(2))
+        return f"\x00{len(values) - 1}\x00"
+
+    masked = _LOGQL_STRING.sub(keep, expr)
+    if '"' in masked or "`" in masked:
+        raise ValueError(f"unbalanced quotes in {expr!r}")
+    for left, right in ("()", "[]", "{}"):
+        depth = 0
+        for char in masked:
+            depth += (char == left) - (char == right)
+            if depth < 0:
+                break
+        if depth != 0:
+            raise ValueError(f"unbalanced {left}{right} in {expr!r}")
+    selectors = re.findall(r"\{([^{}]*)\}", masked)
+    if not selectors:
+        raise ValueError(f"no stream selector in {expr!r}")
+
+    def matchers(text: str) -> tuple[tuple[str, str, str], ...]:
+        return tuple((n, op, values[int(i)]) for n, op, i in _LOGQL_MATCHER.findall(text))
+
+    selector = tuple(m for s in selectors for m in matchers(s))
+    outside = re.sub(r"\{[^{}]*\}", " ", masked)
+    filters = matchers(outside)  # `name op "value"`: a label filter, whatever the operator
+    rest = _LOGQL_MATCHER.sub(" ", outside)
+    line_filters = len(re.findall(r"(\|=|!=|\|~|!~)\s*\x00", rest))
+    grouping = {
+        label.strip()
+        for clause in re.findall(r"\b(?:by|without)\s*\(([^()]*)\)", rest)
+        for label in clause.split(",")
+        if label.strip()
+    }
+    return LogQLNames(selector, filters, frozenset(grouping), line_filters)

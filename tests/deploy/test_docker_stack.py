@@ -314,7 +314,7 @@ def test_grafana_loads_the_datasources_and_dashboards() -> None:
     with grafana:
         url = _url(grafana, 3000)
         sources = http_json(f"{url}/api/datasources")
-        assert {s["uid"] for s in sources} == {"prometheus", "tempo", "jaeger"}
+        assert {s["uid"] for s in sources} == {"prometheus", "tempo", "jaeger", "loki"}
         for path in DASHBOARDS:
             want = load_dashboard(path)
             got = poll(

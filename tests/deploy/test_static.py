@@ -42,13 +42,14 @@ PROM_QUERIES = [
     for q in panel_queries(path) + variable_queries(path)
     if q.datasource_type == "prometheus"
 ]
-# The images, pinned to the releases that were current in August 2026.
+# The images, pinned to the releases that were current in August 2026 (Loki: see the compose file).
 PINNED_IMAGES = {
     "otel-collector": "otel/opentelemetry-collector-contrib:0.159.0",
     "jaeger": "jaegertracing/jaeger:2.20.0",
     "tempo": "grafana/tempo:3.0.3",
     "prometheus": "prom/prometheus:v3.13.0",
     "grafana": "grafana/grafana:13.1.3",
+    "loki": "grafana/loki:3.7.6",
 }
 
 
@@ -73,6 +74,7 @@ def test_the_stack_files_exist() -> None:
         "otel-collector.yaml",
         "tempo.yaml",
         "prometheus.yaml",
+        "loki.yaml",
     }
     assert {p.name for p in DASHBOARDS} == {"agent-runs.json", "llm-streaming.json"}
     assert DATASOURCES, "no datasource provisioning file"
@@ -273,14 +275,16 @@ def test_provisioning_files_escape_dollar_signs(path: Path) -> None:
 def test_datasource_uids_are_fixed_and_links_resolve() -> None:
     sources = datasources()
     uids = {ds["uid"]: ds["type"] for ds in sources}
-    assert uids == {"prometheus": "prometheus", "tempo": "tempo", "jaeger": "jaeger"}
+    assert uids == {name: name for name in ("prometheus", "tempo", "jaeger", "loki")}
     services = compose()["services"]
     for ds in sources:
         host = re.match(r"https?://([^:/]+)", ds["url"])
         assert host and host.group(1) in services, ds["url"]
         data = ds.get("jsonData", {})
-        linked = [data.get(k, {}).get("datasourceUid") for k in ("tracesToMetrics", "serviceMap")]
+        links = ("tracesToMetrics", "tracesToLogsV2", "serviceMap")
+        linked = [data.get(k, {}).get("datasourceUid") for k in links]
         linked += [d["datasourceUid"] for d in data.get("exemplarTraceIdDestinations", [])]
+        linked += [d["datasourceUid"] for d in data.get("derivedFields", [])]
         for uid in filter(None, linked):
             assert uid in uids, f"{ds['name']} links to unprovisioned uid {uid}"
 
