@@ -6,6 +6,7 @@ span when the model hands off; the loop in `_run_loop.py` decides what happens n
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from dataclasses import dataclass
 from time import perf_counter
@@ -93,6 +94,7 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
     started = perf_counter()
     first = first_delta = last_delta = 0.0
     chunks = deltas = 0
+    yielded = False
     completed = None
     done_items: list[Any] = []
     stream = model.stream_response(request)
@@ -117,6 +119,11 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
             emit(RawResponsesStreamEvent(data=event))
             if state.pace is not None:
                 await state.pace()  # a slow consumer slows the run; the queue stays bounded
+            if deltas == 1 and not yielded:
+                # Once per call: the consumer sees the first token now, and can cancel or break
+                # before a reply the client had already buffered is consumed to the end.
+                yielded = True
+                await asyncio.sleep(0)
             if kind == "response.completed":
                 completed = event.response  # type: ignore[union-attr]
                 break  # the terminal event
