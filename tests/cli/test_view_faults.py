@@ -177,4 +177,5 @@ def test_view_stays_within_about_twice_the_file_size_in_memory(
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    assert peak <= 2.1 * size, (peak, size)
+    # Measured: 1.4x with content, 2.0x without (spans of ~600 bytes; rich's caches included).
+    assert peak <= 2.2 * size, (peak, size)

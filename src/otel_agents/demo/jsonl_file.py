@@ -58,12 +58,13 @@ def _slim(record: Any, where: str, strings: dict[str, str]) -> dict[str, Any]:
         value = record.get(name)
         _expect(value is None or isinstance(value, str), where, name, "a string")
         if value is not None:
-            # Ids repeat on many lines (every span names its trace): keep one copy of each.
+            # Ids repeat (every span names its trace and its parent): keep one copy of each.
             out[name] = strings.setdefault(value, value) if name != "workflow_name" else value
     for name in _TIME_FIELDS:
         value = record.get(name)
         _expect(value is None or _is_int(value), where, name, "an integer (nanoseconds)")
-        out[name] = value
+        if value is not None:
+            out[name] = value
     error = record.get("error")
     if error is not None:
         _expect(isinstance(error, dict), where, "error", "an object")
