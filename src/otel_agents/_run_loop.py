@@ -49,11 +49,16 @@ def resolve_model(state: RunState, agent: Agent[Any]) -> Model:
 
 async def _enabled(state: RunState, agent: Agent[Any]) -> tuple[list[FunctionTool], list[Handoff]]:
     """The tools and handoffs offered this turn (their `is_enabled` is evaluated each turn)."""
-    tools = [t for t in agent.tools if await is_enabled(t.is_enabled, state.context, agent)]
+    # `is True` first: most tools and handoffs are simply on, and this runs every turn.
+    tools = [
+        t
+        for t in agent.tools
+        if t.is_enabled is True or await is_enabled(t.is_enabled, state.context, agent)
+    ]
     handoffs = [
         h
         for h in (as_handoff(target) for target in agent.handoffs)
-        if await is_enabled(h.is_enabled, state.context, agent)
+        if h.is_enabled is True or await is_enabled(h.is_enabled, state.context, agent)
     ]
     return _resolve_collisions(tools, handoffs)
 
@@ -63,6 +68,9 @@ def _resolve_collisions(
 ) -> tuple[list[FunctionTool], list[Handoff]]:
     """One tool per name, as in the SDK: the last handoff of that name wins, else the last tool;
     the others are not offered, and a warning names the collision."""
+    names = [t.name for t in tools] + [h.tool_name for h in handoffs]
+    if len(set(names)) == len(names):
+        return tools, handoffs
     owners: dict[str, list[tuple[str, int]]] = {}
     for i, tool in enumerate(tools):
         owners.setdefault(tool.name, []).append(("tool", i))
@@ -164,15 +172,16 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
         output=None if schema.is_plain_text() else schema.spec(),
     )
 
-    await notify(
-        state,
-        state.context,
-        agent,
-        "on_llm_start",
-        "on_llm_start",
-        request.system_instructions,
-        list(request.input),
-    )
+    if state.hooks is not None or agent.hooks is not None:
+        await notify(
+            state,
+            state.context,
+            agent,
+            "on_llm_start",
+            "on_llm_start",
+            request.system_instructions,
+            list(request.input),
+        )
 
     def call() -> Awaitable[ModelResponse]:
         return call_model(state, model, request)
@@ -182,7 +191,8 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
     else:
         response = await call()
     state.context.usage.add(response.usage)
-    await notify(state, state.context, agent, "on_llm_end", "on_llm_end", response)
+    if state.hooks is not None or agent.hooks is not None:
+        await notify(state, state.context, agent, "on_llm_end", "on_llm_end", response)
     outcome = await process_response(state, agent, response, tools, handoffs)
     # As the SDK: a response the run could not act on is not among the run's responses.
     state.raw_responses.append(response)
@@ -210,7 +220,8 @@ async def run_loop(state: RunState) -> None:
                 return
             if span is None:
                 span = _start_agent_span(state, agent, model)
-                await notify(state, state.context, agent, "on_agent_start", "on_start")
+                if state.hooks is not None or agent.hooks is not None:
+                    await notify(state, state.context, agent, "on_agent_start", "on_start")
             state.current_turn += 1
             if state.max_turns is not None and state.current_turn > state.max_turns:
                 raise MaxTurnsExceeded(
@@ -225,9 +236,10 @@ async def run_loop(state: RunState) -> None:
                 state.current_agent = outcome.next_agent
                 continue
             if outcome.final:
-                await notify(
-                    state, state.context, agent, "on_agent_end", "on_end", outcome.final_output
-                )
+                if state.hooks is not None or agent.hooks is not None:
+                    await notify(
+                        state, state.context, agent, "on_agent_end", "on_end", outcome.final_output
+                    )
                 await run_output_guardrails(state, agent, outcome.final_output)
                 state.final_output = outcome.final_output
                 _end_agent_span(state, span, "success")

@@ -85,7 +85,8 @@ async def _run_tool(
         run_config=state.config,
     )
     with span:
-        await notify(state, ctx, agent, "on_tool_start", "on_tool_start", tool)
+        if state.hooks is not None or agent.hooks is not None:
+            await notify(state, ctx, agent, "on_tool_start", "on_tool_start", tool)
         try:
             output = await _invoke(tool, ctx, call.arguments)
         except AgentsException:
@@ -95,7 +96,8 @@ async def _run_tool(
             raise UserError(f"Error running tool {tool.name}: {exc}") from exc
         if state.include_sensitive:
             span.span_data.output = model_text(output)
-        await notify(state, ctx, agent, "on_tool_end", "on_tool_end", tool, output)
+        if state.hooks is not None or agent.hooks is not None:
+            await notify(state, ctx, agent, "on_tool_end", "on_tool_end", tool, output)
         return output
 
 

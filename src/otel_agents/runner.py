@@ -133,7 +133,12 @@ class Runner:
         state = _new_state(starting_agent, input, context, max_turns, run_config)
         state.hooks = hooks
         await _traced(state)
-        result = RunResult(input=state.original_input, last_agent=state.current_agent)
+        result = RunResult(
+            input=state.original_input,
+            last_agent=state.current_agent,
+            usage=state.context.usage,
+            context_wrapper=state.context,
+        )
         _fill(result, state)
         return result
 
@@ -187,7 +192,12 @@ class Runner:
         """
         state = _new_state(starting_agent, input, context, max_turns, run_config)
         state.hooks = hooks
-        result = RunResultStreaming(input=state.original_input, current_agent=starting_agent)
+        result = RunResultStreaming(
+            input=state.original_input,
+            current_agent=starting_agent,
+            usage=state.context.usage,
+            context_wrapper=state.context,
+        )
         state.emit = result._push
         state.pace = result._room_for_more
         _fill(result, state)

@@ -7,7 +7,6 @@ per-request cost stays computable after the totals are summed.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +14,9 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 
 
 def _input_details(cached_tokens: int = 0, cache_write_tokens: int = 0) -> InputTokensDetails:
-    # model_validate: openai releases differ in which detail fields are required.
-    return InputTokensDetails.model_validate(
-        {"cached_tokens": cached_tokens, "cache_write_tokens": cache_write_tokens}
-    )
+    # Both fields given: openai releases differ in which are required (extra ones are allowed).
+    # Not model_construct: openai's override of it costs ten times a validation.
+    return InputTokensDetails(cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens)
 
 
 def _output_details(reasoning_tokens: int = 0) -> OutputTokensDetails:
@@ -59,14 +57,16 @@ class Usage:
         output_tokens: Completion tokens, reasoning ones included.
         output_tokens_details: `reasoning_tokens` (hidden reasoning).
         total_tokens: Input plus output tokens.
-        request_usage_entries: One entry per model call that reported tokens.
+        request_usage_entries: One entry per model call that reported tokens (its details are
+            the response usage's own objects, not copies: detail objects are never changed in
+            place).
     """
 
     requests: int = 0
     input_tokens: int = 0
-    input_tokens_details: InputTokensDetails = field(default_factory=_input_details)
+    input_tokens_details: InputTokensDetails = None  # type: ignore[assignment]
     output_tokens: int = 0
-    output_tokens_details: OutputTokensDetails = field(default_factory=_output_details)
+    output_tokens_details: OutputTokensDetails = None  # type: ignore[assignment]
     total_tokens: int = 0
     request_usage_entries: list[RequestUsage] = field(default_factory=list)
 
@@ -86,6 +86,8 @@ class Usage:
 
     @cached_input_tokens.setter
     def cached_input_tokens(self, value: int) -> None:
+        if value == self.cached_input_tokens:
+            return
         self.input_tokens_details = _input_details(value, _cache_write(self.input_tokens_details))
 
     @property
@@ -95,6 +97,8 @@ class Usage:
 
     @reasoning_tokens.setter
     def reasoning_tokens(self, value: int) -> None:
+        if value == self.reasoning_tokens:
+            return
         self.output_tokens_details = _output_details(value)
 
     def add(self, other: Usage) -> None:
@@ -107,15 +111,20 @@ class Usage:
         self.input_tokens += other.input_tokens or 0
         self.output_tokens += other.output_tokens or 0
         self.total_tokens += other.total_tokens or 0
-        self.input_tokens_details = _input_details(
-            self.cached_input_tokens + _cached(other.input_tokens_details),
-            _cache_write(self.input_tokens_details) + _cache_write(other.input_tokens_details),
-        )
-        self.output_tokens_details = _output_details(
-            self.reasoning_tokens + _reasoning(other.output_tokens_details)
-        )
+        # Detail objects are never changed in place (entries share them), so new ones are made
+        # only when a sum changes: most responses report no cached or reasoning tokens.
+        theirs = other.input_tokens_details
+        cached, cache_write = _cached(theirs), _cache_write(theirs)
+        if cached or cache_write:
+            mine = self.input_tokens_details
+            self.input_tokens_details = _input_details(
+                _cached(mine) + cached, _cache_write(mine) + cache_write
+            )
+        reasoning = _reasoning(other.output_tokens_details)
+        if reasoning:
+            self.output_tokens_details = _output_details(self.reasoning_tokens + reasoning)
         if other.request_usage_entries:
-            self.request_usage_entries.extend(copy.deepcopy(other.request_usage_entries))
+            self.request_usage_entries.extend(other.request_usage_entries)
         elif other.requests == 1 and (
             other.input_tokens > 0 or other.output_tokens > 0 or other.total_tokens > 0
         ):
@@ -124,7 +133,7 @@ class Usage:
                     input_tokens=other.input_tokens,
                     output_tokens=other.output_tokens,
                     total_tokens=other.total_tokens,
-                    input_tokens_details=copy.deepcopy(other.input_tokens_details),
-                    output_tokens_details=copy.deepcopy(other.output_tokens_details),
+                    input_tokens_details=other.input_tokens_details,
+                    output_tokens_details=other.output_tokens_details,
                 )
             )

@@ -87,7 +87,7 @@ def create_span(
         span_id: Your own id (usually "span_" + hex); generated when None. Any string is kept;
             the OTel bridge maps it to a valid OTel span id deterministically.
     """
-    new_id = _check_id("span_id", span_id) or new_span_id()
+    span_id = _check_id("span_id", span_id)
     provider = get_trace_provider()
     if disabled or provider.disabled:
         return NoOpSpan(span_data)
@@ -100,10 +100,12 @@ def create_span(
     if isinstance(parent, Span):
         if isinstance(parent, NoOpSpan):
             return NoOpSpan(span_data)
-        return Span(parent.trace_id, new_id, parent.span_id, span_data, provider.processor)
+        return Span(
+            parent.trace_id, span_id or new_span_id(), parent.span_id, span_data, provider.processor
+        )
     if isinstance(parent, NoOpTrace):
         return NoOpSpan(span_data)
-    return Span(parent.trace_id, new_id, None, span_data, provider.processor)
+    return Span(parent.trace_id, span_id or new_span_id(), None, span_data, provider.processor)
 
 
 def agent_span(

@@ -84,8 +84,8 @@ class Span(Timed, Generic[TData]):
     """One operation in a trace. Create spans with the factories (`agent_span`, `custom_span`, ...).
 
     Attributes:
-        trace_id: The trace's id ("trace_" + 32 hex digits).
-        span_id: This span's id ("span_" + 16 hex digits).
+        trace_id: The trace's id (usually "trace_" + 32 hex digits).
+        span_id: This span's id ("span_" + 16 hex digits, or the string a user gave).
         parent_id: The parent span's id, or None for a span directly under the trace.
         span_data: What the span records; the runner fills late fields before the span ends.
         error: What went wrong, or None.

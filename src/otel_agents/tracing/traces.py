@@ -25,7 +25,8 @@ class Trace(Timed):
     """One workflow. Create traces with `trace(...)`, usually as `with trace("name"):`.
 
     Attributes:
-        trace_id: "trace_" + 32 lowercase hex digits (maps one to one onto an OTel trace id).
+        trace_id: "trace_" + 32 lowercase hex digits (maps one to one onto an OTel trace id), or
+            any other string a user gave (mapped to an OTel trace id by a hash).
         name: The workflow name.
         group_id: Links related traces (e.g. one conversation), or None.
         metadata: Free-form key/values the user attached.
