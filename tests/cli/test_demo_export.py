@@ -102,7 +102,11 @@ def test_twenty_concurrent_runs_deliver_twenty_complete_traces_and_metrics(
     ("env", "expected", "tree_shown"),
     [
         (
-            {"OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none"},
+            {
+                "OTEL_TRACES_EXPORTER": "console",
+                "OTEL_METRICS_EXPORTER": "none",
+                "OTEL_LOGS_EXPORTER": "none",  # otlp by default, like the other two
+            },
             "Telemetry: spans sent to the console, metrics not exported.",
             True,
         ),

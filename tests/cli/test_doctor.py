@@ -56,6 +56,8 @@ def test_a_reachable_endpoint_gets_one_test_span_and_secrets_stay_hidden(
     report = rows(out.text)
     assert report["export"].startswith("on")
     assert report["traces"].startswith(f"otlp {protocol} → {endpoint}")
+    logs_url = endpoint if protocol == "grpc" else f"{endpoint}/v1/logs"
+    assert report["logs (events)"] == f"otlp {protocol} → {logs_url}"
     assert report["OTLP headers"] == "authorization, x-tenant  (values hidden)"
     assert report["service name"] == "shop  (OTEL_SERVICE_NAME)"
     assert report["sampler"] == "parentbased_traceidratio (0.25)  (OTEL_TRACES_SAMPLER)"
@@ -144,3 +146,18 @@ def test_problems_are_one_line_and_exit_code_2(
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert message in err
     assert "Traceback" not in err + out.text
+
+
+def test_a_separate_logs_endpoint_is_checked_and_a_dead_one_named(
+    otlp_receiver: OTLPReceiver, out: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_receiver.http_endpoint)
+    dead = f"http://127.0.0.1:{_closed_port()}/v1/logs"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", dead)
+    assert main(["doctor"], console=out.console) == 2
+    assert rows(out.text)["logs (events)"] == f"otlp http/protobuf → {dead}"
+    assert f"✗ {dead} nothing answers" in out.text
+    out.buffer.truncate(0)
+    monkeypatch.setenv("OTEL_LOGS_EXPORTER", "none")  # the way to run without the events
+    assert main(["doctor"], console=out.console) == 0
+    assert rows(out.text)["logs (events)"] == "none"

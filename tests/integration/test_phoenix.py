@@ -266,6 +266,7 @@ def run(phoenix: Phoenix, tmp_path_factory: pytest.TempPathFactory) -> Run:
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{phoenix.base_url}/v1/traces",
         "OTEL_SERVICE_NAME": "otel-agents-phoenix-test",
         "OTEL_METRICS_EXPORTER": "none",  # Phoenix has no metrics endpoint (405)
+        "OTEL_LOGS_EXPORTER": "none",  # nor a logs one
         "OTEL_RESOURCE_ATTRIBUTES": f"openinference.project.name={project}",
     }
     done = subprocess.run(

@@ -40,6 +40,7 @@ def test_opentelemetry_instrument_exports_a_plain_script(
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env |= {
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.http_endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",  # opentelemetry-distro defaults to grpc
         "OTEL_SERVICE_NAME": "instrumented-app",
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
@@ -63,3 +64,48 @@ def test_opentelemetry_instrument_exports_a_plain_script(
     names = sorted(s.name for s in spans)
     assert names == ["chat scripted-model", "invoke_agent Helper", "invoke_workflow Agent workflow"]
     assert {s.resource.get("service.name") for s in spans} == {"instrumented-app"}
+
+
+LOGS_APP = Path(__file__).with_name("logs_app.py")
+
+
+@pytest.mark.skipif(not INSTRUMENT.exists(), reason="opentelemetry-instrumentation not installed")
+@pytest.mark.parametrize(
+    "configurator",
+    [
+        # opentelemetry-distro's configurator installs the LoggerProvider: it is used as is.
+        pytest.param("distro", id="distro-configurator"),
+        # No configurator: otel-agents builds the providers from the same variables.
+        pytest.param("none", id="no-configurator"),
+    ],
+)
+def test_opentelemetry_instrument_delivers_log_records_with_span_ids(
+    otlp_receiver: OTLPReceiver, tmp_path: Path, configurator: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env |= {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.http_endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",  # opentelemetry-distro defaults to grpc
+        "OTEL_SERVICE_NAME": "instrumented-logs",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "openai,openai_agents",
+    }
+    if configurator == "none":
+        env["OTEL_PYTHON_CONFIGURATOR"] = "no-such-configurator"  # loads none
+    done = subprocess.run(
+        [str(INSTRUMENT), sys.executable, str(LOGS_APP)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    expected = next(line for line in done.stdout.splitlines() if line.startswith("{"))
+    logs = otlp_receiver.wait_for_logs(lambda logs: any(r.event_name == "app.lookup" for r in logs))
+    record = next(r for r in logs if r.event_name == "app.lookup")
+    assert f'"trace_id": "{record.trace_id}", "span_id": "{record.span_id}"' in expected
+    assert record.resource["service.name"] == "instrumented-logs"
+    spans = otlp_receiver.wait_for_spans(lambda s: any(x.span_id == record.span_id for x in s))
+    assert {s.name for s in spans if s.span_id == record.span_id} == {"execute_tool lookup"}
+    assert len(otlp_receiver.logs) == 1  # one LoggerProvider, not one from each setup

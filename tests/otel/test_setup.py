@@ -54,6 +54,10 @@ def run_script(
 BAD_VALUES = [
     ("traces-exporter", "OTEL_TRACES_EXPORTER", "zipkin", "otlp, console, none"),
     ("metrics-exporter", "OTEL_METRICS_EXPORTER", "otlp,statsd", "prometheus"),
+    ("logs-exporter", "OTEL_LOGS_EXPORTER", "loki", "otlp, console, none"),
+    ("logs-protocol", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json", "http/protobuf, grpc"),
+    ("logs-endpoint", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "localhost:4318", "http://"),
+    ("logs-queue", "OTEL_BLRP_MAX_QUEUE_SIZE", "0", ">= 1"),
     ("json-protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "http/protobuf, grpc"),
     ("signal-protocol", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "udp", "grpc"),
     ("queue-size-text", "OTEL_BSP_MAX_QUEUE_SIZE", "lots", "integer"),
@@ -78,7 +82,7 @@ def test_bad_values_name_the_variable_and_the_valid_values(
 
 def test_valid_settings() -> None:
     assert setup.read_settings({}) == setup.Settings(
-        ("otlp",), ("otlp",), "http/protobuf", "http/protobuf"
+        ("otlp",), ("otlp",), "http/protobuf", "http/protobuf", ("otlp",), "http/protobuf"
     )  # the spec's defaults
     env = {
         "OTEL_TRACES_EXPORTER": "console, OTLP",
@@ -86,11 +90,16 @@ def test_valid_settings() -> None:
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/protobuf",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "localhost:4317",  # host:port is fine for gRPC
+        "OTEL_LOGS_EXPORTER": "console",
     }
-    expected = setup.Settings(("console", "otlp"), ("none",), "grpc", "http/protobuf")
+    expected = setup.Settings(
+        ("console", "otlp"), ("none",), "grpc", "http/protobuf", ("console",), "grpc"
+    )
     assert setup.read_settings(env) == expected
     with pytest.raises(UserError, match="OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
         setup.read_settings({**env, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "localhost:4318"})
+    with pytest.raises(UserError, match="OTEL_EXPORTER_OTLP_LOGS_HEADERS"):
+        setup.read_settings({**env, "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "api-key"})
 
 
 def test_setup_is_requested_by_any_trigger_and_disabled_by_the_sdk_switch() -> None:

@@ -1,7 +1,8 @@
 """A real local OTLP receiver for tests: OTLP/HTTP (protobuf, JSON, gzip) and OTLP/gRPC.
 
 It decodes with `opentelemetry-proto`, so a test sees exactly what a collector would: flattened
-spans (`ReceivedSpan`) and metric points (`ReceivedPoint`), plus every raw request with its
+spans (`ReceivedSpan`), metric points (`ReceivedPoint`) and log records (`ReceivedLog`, in
+`otlp_logs.py`), plus every raw request with its
 headers (privacy tests grep the bytes). It can also misbehave on demand, for reliability tests:
 answer with an error status (and `Retry-After`), hang until released, or drop the connection.
 
@@ -34,9 +35,14 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from .otlp_logs import ReceivedLog, flatten_logs
+
+__all__ = ["OTLPReceiver", "ReceivedLog", "ReceivedPoint", "ReceivedRequest", "ReceivedSpan"]
 
 _HEX_ID_KEYS = {"traceId": 32, "spanId": 16, "parentSpanId": 16}
 _HANG_LIMIT_S = 60.0  # a forgotten hang never outlives a test run by much
@@ -119,6 +125,7 @@ class Fault:
 class _State:
     spans: list[ReceivedSpan] = field(default_factory=list)
     points: list[ReceivedPoint] = field(default_factory=list)
+    logs: list[ReceivedLog] = field(default_factory=list)
     requests: list[ReceivedRequest] = field(default_factory=list)
     fault: Fault | None = None
 
@@ -145,6 +152,7 @@ class OTLPReceiver:
             metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
                 _MetricsServicer(self), self._grpc
             )
+            logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_LogsServicer(self), self._grpc)
             self._grpc_port = self._grpc.add_insecure_port("127.0.0.1:0")
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -193,6 +201,11 @@ class OTLPReceiver:
             return list(self._state.points)
 
     @property
+    def logs(self) -> list[ReceivedLog]:
+        with self._cond:
+            return list(self._state.logs)
+
+    @property
     def requests(self) -> list[ReceivedRequest]:
         with self._cond:
             return list(self._state.requests)
@@ -201,6 +214,7 @@ class OTLPReceiver:
         with self._cond:
             self._state.spans.clear()
             self._state.points.clear()
+            self._state.logs.clear()
             self._state.requests.clear()
 
     def wait_for_spans(
@@ -222,6 +236,16 @@ class OTLPReceiver:
     ) -> list[ReceivedPoint]:
         """Waits until `predicate(points)` holds or at least `count` points arrived."""
         return self._wait(lambda s: s.points, predicate, count, timeout, "metric points")
+
+    def wait_for_logs(
+        self,
+        predicate: Callable[[list[ReceivedLog]], bool] | None = None,
+        *,
+        count: int | None = None,
+        timeout: float = 10.0,
+    ) -> list[ReceivedLog]:
+        """Waits until `predicate(logs)` holds or at least `count` log records arrived."""
+        return self._wait(lambda s: s.logs, predicate, count, timeout, "log records")
 
     def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
         """Waits until at least `count` requests arrived (including failed ones)."""
@@ -296,7 +320,12 @@ class OTLPReceiver:
             self._cond.notify_all()
 
     def _ingest(self, signal: str, message: Message, transport: str) -> None:
-        if signal == "traces":
+        if signal == "logs":
+            records = list(flatten_logs(message, transport, attributes, any_value))  # type: ignore[arg-type]
+            with self._cond:
+                self._state.logs.extend(records)
+                self._cond.notify_all()
+        elif signal == "traces":
             spans = list(_flatten_spans(message, transport))  # type: ignore[arg-type]
             with self._cond:
                 self._state.spans.extend(spans)
@@ -321,6 +350,11 @@ _SIGNALS: dict[str, tuple[str, type[Message], type[Message]]] = {
         "metrics",
         metrics_service_pb2.ExportMetricsServiceRequest,
         metrics_service_pb2.ExportMetricsServiceResponse,
+    ),
+    "/v1/logs": (
+        "logs",
+        logs_service_pb2.ExportLogsServiceRequest,
+        logs_service_pb2.ExportLogsServiceResponse,
     ),
 }
 
@@ -358,7 +392,7 @@ def _make_handler(receiver: OTLPReceiver) -> type[BaseHTTPRequestHandler]:
                 return
             signal = _SIGNALS.get(self.path)
             if signal is None:
-                self._answer(404 if self.path != "/v1/logs" else 200, b"", "text/plain")
+                self._answer(404, b"", "text/plain")
                 return
             name, request_type, response_type = signal
             try:
@@ -393,7 +427,7 @@ class _GrpcBase:
     def _handle(self, signal: str, request: Message, context: grpc.ServicerContext) -> None:
         headers = {k.lower(): str(v) for k, v in context.invocation_metadata()}
         raw = request.SerializeToString()
-        path = "/v1/traces" if signal == "traces" else "/v1/metrics"
+        path = f"/v1/{signal}"
         self.receiver._record(ReceivedRequest("grpc", path, headers, raw, raw, "application/grpc"))
         fault = self.receiver._take_fault()
         if fault is not None and fault.hang:
@@ -416,6 +450,12 @@ class _MetricsServicer(_GrpcBase, metrics_service_pb2_grpc.MetricsServiceService
     def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._handle("metrics", request, context)
         return metrics_service_pb2.ExportMetricsServiceResponse()
+
+
+class _LogsServicer(_GrpcBase, logs_service_pb2_grpc.LogsServiceServicer):
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._handle("logs", request, context)
+        return logs_service_pb2.ExportLogsServiceResponse()
 
 
 def _decompress(body: bytes, encoding: str) -> bytes:

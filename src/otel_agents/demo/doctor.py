@@ -128,6 +128,7 @@ def _advice(config: ExportConfig, env: Mapping[str, str]) -> tuple[list[str], li
     endpoints = [
         (config.traces_endpoint, s.traces_protocol),
         (config.metrics_endpoint, s.metrics_protocol),
+        (config.logs_endpoint, s.logs_protocol),
     ]
     for url, protocol in endpoints:
         port = host_port(url)[1] if url else None
@@ -142,10 +143,10 @@ def _advice(config: ExportConfig, env: Mapping[str, str]) -> tuple[list[str], li
                 "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
             )
     base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip().rstrip("/")
-    if base.endswith(("/v1/traces", "/v1/metrics")):
+    if base.endswith(("/v1/traces", "/v1/metrics", "/v1/logs")):
         errors.append(
-            "OTEL_EXPORTER_OTLP_ENDPOINT is a base URL and the exporters append /v1/traces and "
-            f"/v1/metrics: drop the suffix ({base.rsplit('/v1/', 1)[0]})"
+            "OTEL_EXPORTER_OTLP_ENDPOINT is a base URL and the exporters append /v1/traces, "
+            f"/v1/metrics and /v1/logs: drop the suffix ({base.rsplit('/v1/', 1)[0]})"
         )
     if config.capture[0].enabled:
         notes.append(
@@ -172,6 +173,7 @@ def _rows(config: ExportConfig, env: Mapping[str, str]) -> list[tuple[str, str, 
     s = config.settings
     traces = _exporters(config, s.traces_exporters, s.traces_protocol, config.traces_endpoint)
     metrics = _exporters(config, s.metrics_exporters, s.metrics_protocol, config.metrics_endpoint)
+    logs = _exporters(config, s.logs_exporters, s.logs_protocol, config.logs_endpoint)
     if config.requested:
         export_source = "an OTLP endpoint or OTEL_*_EXPORTER is set"
     else:
@@ -182,6 +184,7 @@ def _rows(config: ExportConfig, env: Mapping[str, str]) -> list[tuple[str, str, 
         ("export", "on" if config.exporting else "off", export_source),
         ("traces", traces, ""),
         ("metrics", metrics, ""),
+        ("logs (events)", logs, ""),
         ("OTLP headers", headers, "values hidden" if config.header_names else ""),
         ("service name", *config.service_name),
         ("content capture", config.capture[0].value, config.capture[1]),
@@ -191,8 +194,8 @@ def _rows(config: ExportConfig, env: Mapping[str, str]) -> list[tuple[str, str, 
 
 
 def _check_endpoints(config: ExportConfig, timeout: float, console: Console) -> list[str]:
-    """Checks the traces endpoint (TCP, then one test span) and a separate metrics endpoint
-    (TCP); prints each answer and returns the errors."""
+    """Checks the traces endpoint (TCP, then one test span) and separate metrics and logs
+    endpoints (TCP); prints each answer and returns the errors."""
     url = config.traces_endpoint
     if not config.exporting or url is None:
         return []
@@ -205,15 +208,19 @@ def _check_endpoints(config: ExportConfig, timeout: float, console: Console) -> 
     console.print(Text(f"{'✓' if ok else '✗'} {url} {answer}", style="green" if ok else "red"))
     if not ok:
         return [f"the OTLP endpoint {url}: {answer}; {_fix(answer)}"]
-    metrics_url = config.metrics_endpoint
-    if metrics_url is None or host_port(metrics_url) == host_port(url):
-        return []
-    problem = tcp_check(metrics_url)
-    if problem is None:
-        console.print(Text(f"✓ {metrics_url} accepts connections", style="green"))
-        return []
-    console.print(Text(f"✗ {metrics_url} {problem}", style="red"))
-    return [f"the OTLP metrics endpoint {metrics_url}: {problem}"]
+    errors: list[str] = []
+    checked = {host_port(url)}
+    for signal, other in (("metrics", config.metrics_endpoint), ("logs", config.logs_endpoint)):
+        if other is None or host_port(other) in checked:
+            continue
+        checked.add(host_port(other))
+        problem = tcp_check(other)
+        if problem is None:
+            console.print(Text(f"✓ {other} accepts connections", style="green"))
+            continue
+        console.print(Text(f"✗ {other} {problem}", style="red"))
+        errors.append(f"the OTLP {signal} endpoint {other}: {problem}")
+    return errors
 
 
 def run_doctor(

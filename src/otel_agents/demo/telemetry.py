@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from opentelemetry import _logs as logs_api
 from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
 
@@ -55,6 +56,7 @@ _HEADER_VARIABLES = (
     "OTEL_EXPORTER_OTLP_HEADERS",
     "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
     "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
 )
 
 
@@ -70,6 +72,8 @@ class ExportConfig:
         traces_endpoint: Where OTLP spans go (a URL), None when no OTLP traces exporter.
         metrics_endpoint: Where OTLP metrics go, None when no OTLP metrics exporter.
         header_names: Names of the OTLP headers set (values are never read out).
+        logs_endpoint: Where OTLP log records (the GenAI events) go, None when no OTLP logs
+            exporter.
         service_name: The `service.name` of the resource, and its source.
         capture: The content capture mode, and its source.
         sampler: The sampler (with its argument), and its source.
@@ -85,6 +89,7 @@ class ExportConfig:
     service_name: tuple[str, str]
     capture: tuple[CaptureMode, str]
     sampler: tuple[str, str]
+    logs_endpoint: str | None = None
 
     @property
     def exporting(self) -> bool:
@@ -93,7 +98,7 @@ class ExportConfig:
 
 
 def _otlp_endpoint(env: Mapping[str, str], signal: str, protocol: str) -> str:
-    """The URL the SDK's OTLP exporter for `signal` ("traces"/"metrics") sends to."""
+    """The URL the SDK's OTLP exporter for `signal` ("traces"/"metrics"/"logs") sends to."""
     specific = env.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT", "").strip()
     base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
     if protocol == "grpc":
@@ -189,6 +194,9 @@ def read_export_config(
         service_name=_service_name(env, default_service),
         capture=_capture(env),
         sampler=_sampler(env),
+        logs_endpoint=_otlp_endpoint(env, "logs", settings.logs_protocol)
+        if "otlp" in settings.logs_exporters
+        else None,
     )
 
 
@@ -227,7 +235,11 @@ def configure_export(config: ExportConfig) -> None:
         return  # export off, or the app / opentelemetry-instrument installed its own providers
     env = os.environ
     checked: set[tuple[str | None, int | None]] = set()
-    for signal, url in (("traces", config.traces_endpoint), ("metrics", config.metrics_endpoint)):
+    for signal, url in (
+        ("traces", config.traces_endpoint),
+        ("metrics", config.metrics_endpoint),
+        ("logs", config.logs_endpoint),
+    ):
         if url is None or host_port(url) in checked:
             continue
         checked.add(host_port(url))
@@ -285,7 +297,11 @@ def describe_destination(config: ExportConfig, jsonl: str | None = None) -> str:
 def flush_telemetry() -> None:
     """Exports everything buffered: our processors, then the OpenTelemetry providers."""
     flush_traces()
-    for provider in (trace_api.get_tracer_provider(), metrics_api.get_meter_provider()):
+    for provider in (
+        logs_api.get_logger_provider(),
+        trace_api.get_tracer_provider(),
+        metrics_api.get_meter_provider(),
+    ):
         flush = getattr(provider, "force_flush", None)
         if flush is not None:
             flush(5_000)

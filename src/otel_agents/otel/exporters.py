@@ -1,10 +1,11 @@
 """Exporters for the providers otel-agents installs, and the counting wrappers around them.
 
-Dropped telemetry must be counted, not just logged: `CountingBatchSpanProcessor` counts spans
-refused by a full export queue (the SDK would log one warning per span), `CountingSpanExporter`
-and `CountingMetricExporter` count what a failed export lost (after the OTLP exporters' own
-retries). Counts go to `otel_agents.telemetry.dropped` by `otel_agents.signal`, with at most one
-log line a minute per signal. Exporter modules are imported only when chosen.
+Dropped telemetry must be counted, not just logged: `CountingBatchSpanProcessor` and
+`CountingBatchLogRecordProcessor` count items refused by a full export queue (the SDK would log one
+warning per item), `CountingSpanExporter`, `CountingMetricExporter` and `CountingLogExporter` count
+what a failed export lost (after the OTLP exporters' own retries). Counts go to
+`otel_agents.telemetry.dropped` by `otel_agents.signal` ("spans", "metrics", "logs"), with at most
+one log line a minute per signal. Exporter modules are imported only when chosen.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from opentelemetry.sdk._logs import ReadWriteLogRecord
+from opentelemetry.sdk._logs.export import (
+    BatchLogRecordProcessor,
+    ConsoleLogRecordExporter,
+    LogRecordExporter,
+    LogRecordExportResult,
+)
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
@@ -109,6 +117,21 @@ def metric_exporter(
     return Http(endpoint=url, headers=headers)
 
 
+def log_exporter(
+    name: str, protocol: str, endpoint: str | None, headers: Mapping[str, str] | None
+) -> LogRecordExporter:
+    if name == "console":
+        return ConsoleLogRecordExporter()
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as Grpc
+
+        return Grpc(endpoint=endpoint, headers=dict(headers) if headers else None)
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter as Http
+
+    url = f"{endpoint.rstrip('/')}/v1/logs" if endpoint else None
+    return Http(endpoint=url, headers=headers)
+
+
 def prometheus_reader(env: Mapping[str, str]) -> MetricReader:
     try:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
@@ -128,10 +151,12 @@ def prometheus_reader(env: Mapping[str, str]) -> MetricReader:
 class DropCounter:
     """Counts dropped items in `otel_agents.telemetry.dropped` and logs at most once a minute."""
 
-    def __init__(self, what: str, meter_provider: MeterProvider | None = None) -> None:
+    def __init__(
+        self, what: str, meter_provider: MeterProvider | None = None, *, signal: str | None = None
+    ) -> None:
         self.meter_provider = meter_provider
         self._what = what
-        self._signal = "spans" if what == "spans" else "metrics"
+        self._signal = signal or ("spans" if what == "spans" else "metrics")
         self._last_log = -1e9
         self._lock = threading.Lock()
 
@@ -164,13 +189,53 @@ class CountingBatchSpanProcessor(BatchSpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         if not (span.context and span.context.trace_flags.sampled):
             return
-        batch = getattr(self, "_batch_processor", None)
-        queue = getattr(batch, "_queue", None)
-        limit = getattr(batch, "_max_queue_size", None)
-        if queue is not None and isinstance(limit, int) and len(queue) >= limit:
+        if _queue_full(self):
             self._on_drop(1)
             return
         super().on_end(span)
+
+
+def _queue_full(processor: object) -> bool:
+    """Whether the SDK's batch processor behind `processor` has a full queue (False if unknown)."""
+    batch = getattr(processor, "_batch_processor", None)
+    queue = getattr(batch, "_queue", None)
+    limit = getattr(batch, "_max_queue_size", None)
+    return queue is not None and isinstance(limit, int) and len(queue) >= limit
+
+
+class CountingBatchLogRecordProcessor(BatchLogRecordProcessor):
+    """A BatchLogRecordProcessor that counts log records dropped on a full queue (one count, not
+    one SDK warning per record)."""
+
+    def __init__(self, exporter: LogRecordExporter, on_drop: DropCounter) -> None:
+        super().__init__(exporter)
+        self._on_drop = on_drop
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        if _queue_full(self):
+            self._on_drop(1)
+            return
+        super().on_emit(log_record)
+
+
+class CountingLogExporter(LogRecordExporter):
+    """Delegates to a log record exporter and counts the records of every failed export."""
+
+    def __init__(self, inner: LogRecordExporter, on_drop: DropCounter) -> None:
+        self.inner = inner
+        self._on_drop = on_drop
+
+    def export(self, batch: Sequence[Any]) -> LogRecordExportResult:
+        result = self.inner.export(batch)
+        if result is not LogRecordExportResult.SUCCESS:
+            self._on_drop(len(batch))
+        return result
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()  # type: ignore[no-untyped-call]  # untyped in the SDK
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
 
 
 class CountingSpanExporter(SpanExporter):

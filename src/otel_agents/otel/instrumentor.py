@@ -2,10 +2,15 @@
 
 `opentelemetry-instrument python app.py` loads every registered instrumentor and calls its
 `instrument()`. Ours makes sure the bridge is registered with otel-agents' tracing, on the providers
-`opentelemetry-instrument` (or the environment) set up. The entry point has its own name: four other
-packages register `openai_agents`, and `opentelemetry-instrument` would load them all. When the
-upstream OpenAI Agents SDK (`openai-agents`) is installed, it instruments that SDK's runs too
-(`instrument_openai_agents()`, which replaces the SDK's exporter to OpenAI's backend).
+`opentelemetry-instrument` (or the environment) set up. Its configurator (`opentelemetry-distro`)
+installs a tracer, a meter and a logger provider from the OTEL_* variables before instrumentors
+run; the bridge then uses those globals, the LoggerProvider for its events included. Without a
+configurator, `setup.py` builds all three from the same variables on first use.
+
+The entry point has its own name: four other packages register `openai_agents`, and
+`opentelemetry-instrument` would load them all. When the upstream OpenAI Agents SDK
+(`openai-agents`) is installed, it instruments that SDK's runs too (`instrument_openai_agents()`,
+which replaces the SDK's exporter to OpenAI's backend).
 
 It subclasses `BaseInstrumentor` when `opentelemetry-instrumentation` is installed (it is what
 provides `opentelemetry-instrument`); otherwise it is a small class with the same
@@ -62,8 +67,9 @@ else:
 class OtelAgentsInstrumentor(_Base):
     """Registers `OTelTracingProcessor` with otel-agents' tracing (once).
 
-    `instrument(tracer_provider=..., meter_provider=...)` uses those providers; by default the
-    global ones. `uninstrument()` removes every `OTelTracingProcessor` from the tracing provider.
+    `instrument(tracer_provider=..., meter_provider=..., logger_provider=...)` uses those
+    providers; by default the global ones. `uninstrument()` removes every `OTelTracingProcessor`
+    from the tracing provider.
     """
 
     def instrumentation_dependencies(self) -> Collection[str]:
@@ -88,10 +94,15 @@ class OtelAgentsInstrumentor(_Base):
         # OTEL_SDK_DISABLED is set or the user replaced them.
         if any(isinstance(p, OTelTracingProcessor) for p in provider.processors):
             return
+        # Passed only when given, so the processor's own default (the global provider) applies.
+        extra = (
+            {"logger_provider": kwargs["logger_provider"]} if kwargs.get("logger_provider") else {}
+        )
         provider.add_processor(
             OTelTracingProcessor(
                 tracer_provider=kwargs.get("tracer_provider"),
                 meter_provider=kwargs.get("meter_provider"),
+                **extra,
             )
         )
 

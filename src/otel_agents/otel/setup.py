@@ -5,18 +5,20 @@ Rules, in order:
 1. `OTEL_SDK_DISABLED=true`: no bridge, nothing installed.
 2. The app installed its own providers (the globals are no longer the API's proxies): use them,
    install nothing.
-3. Otherwise, if any of `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
-   `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER` is set,
-   build and install a tracer and a meter provider from the standard variables.
+3. Otherwise, if any variable in `TRIGGERS` is set (an OTLP endpoint or an exporter choice, for
+   any of the three signals), build and install a tracer, a meter and a logger provider from the
+   standard variables. The logger provider (where the bridge's GenAI events go) is decided on its
+   own: an app that installed only a LoggerProvider keeps it, and gets ours for the other two.
 
 We parse only what the SDK leaves to its caller (exporter names and the OTLP protocol); the rest
 is read by the SDK's own code: endpoints, headers, timeouts and compression by the OTLP exporters,
 `OTEL_SERVICE_NAME`/`OTEL_RESOURCE_ATTRIBUTES` by `Resource.create()`, `OTEL_BSP_*` by
-`BatchSpanProcessor`, `OTEL_METRIC_EXPORT_*` by `PeriodicExportingMetricReader`. Numeric values and
-endpoints are checked first so a bad value gets a message naming the variable and what is valid:
-raised as `UserError` from `configure()`, logged once from the automatic path (never breaking
-the run). Exports are counted when dropped (`otel_agents.telemetry.dropped`) and flushed at process
-exit within a deadline, so short scripts lose nothing and a dead collector cannot hang the exit.
+`BatchSpanProcessor`, `OTEL_BLRP_*` by `BatchLogRecordProcessor`, `OTEL_METRIC_EXPORT_*` by
+`PeriodicExportingMetricReader`. Numeric values and endpoints are checked first so a bad value
+gets a message naming the variable and what is valid: raised as `UserError` from `configure()`,
+logged once from the automatic path (never breaking the run). Exports are counted when dropped
+(`otel_agents.telemetry.dropped`) and flushed at process exit within one deadline for all three
+signals, so short scripts lose nothing and a dead collector cannot hang the exit.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from opentelemetry import _logs as logs_api
 from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
+from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -41,11 +45,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from ..exceptions import UserError
 from .capture import clean_str
 from .exporters import (
+    CountingBatchLogRecordProcessor,
     CountingBatchSpanProcessor,
+    CountingLogExporter,
     CountingMetricExporter,
     CountingSpanExporter,
     DropCounter,
     call_within,
+    log_exporter,
     metric_exporter,
     prometheus_reader,
     span_exporter,
@@ -62,19 +69,24 @@ TRIGGERS = (
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
     "OTEL_TRACES_EXPORTER",
     "OTEL_METRICS_EXPORTER",
+    "OTEL_LOGS_EXPORTER",
 )
 """Any of these set makes otel-agents install providers when the app has none."""
 
 TRACES_EXPORTERS = ("otlp", "console", "none")
 METRICS_EXPORTERS = ("otlp", "console", "prometheus", "none")
+LOGS_EXPORTERS = ("otlp", "console", "none")
 PROTOCOLS = ("http/protobuf", "grpc")
 
 # Variables the SDK reads as numbers; checked here so a typo is reported clearly.
 _POSITIVE_INTS = (
     "OTEL_BSP_MAX_QUEUE_SIZE",
     "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    "OTEL_BLRP_MAX_QUEUE_SIZE",
+    "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
     "OTEL_EXPORTER_PROMETHEUS_PORT",
     "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
     "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
@@ -82,15 +94,18 @@ _POSITIVE_INTS = (
 _NON_NEGATIVE_NUMBERS = (
     "OTEL_BSP_SCHEDULE_DELAY",
     "OTEL_BSP_EXPORT_TIMEOUT",
+    "OTEL_BLRP_SCHEDULE_DELAY",
+    "OTEL_BLRP_EXPORT_TIMEOUT",
     "OTEL_METRIC_EXPORT_INTERVAL",
     "OTEL_METRIC_EXPORT_TIMEOUT",
     "OTEL_EXPORTER_OTLP_TIMEOUT",
     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
     "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT",
     SHUTDOWN_TIMEOUT_ENV,
 )
 _HEADERS = ("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_METRICS_HEADERS")  # fmt: skip
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,8 @@ class Settings:
     metrics_exporters: tuple[str, ...]
     traces_protocol: str
     metrics_protocol: str
+    logs_exporters: tuple[str, ...] = ("otlp",)
+    logs_protocol: str = "http/protobuf"
 
 
 def sdk_disabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -124,6 +141,12 @@ def providers_installed() -> bool:
     )
 
 
+def logger_provider_installed() -> bool:
+    """Whether the app (or anyone) installed a global LoggerProvider (not the API's placeholder)."""
+    provider = logs_api.get_logger_provider()
+    return type(provider).__name__ not in ("ProxyLoggerProvider", "NoOpLoggerProvider")
+
+
 def read_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -145,21 +168,25 @@ def read_settings(
         default_exporters = (("otlp",) if endpoint is not None else ()) + (
             ("console",) if console else ()
         )
-        traces = metrics = default_exporters
+        traces = metrics = logs = default_exporters
     else:
         traces = _exporters(env, "OTEL_TRACES_EXPORTER", TRACES_EXPORTERS)
         metrics = _exporters(env, "OTEL_METRICS_EXPORTER", METRICS_EXPORTERS)
+        logs = _exporters(env, "OTEL_LOGS_EXPORTER", LOGS_EXPORTERS)
     settings = Settings(
         traces_exporters=traces,
         metrics_exporters=metrics,
         traces_protocol=_protocol(env, "TRACES", protocol),
         metrics_protocol=_protocol(env, "METRICS", protocol),
+        logs_exporters=logs,
+        logs_protocol=_protocol(env, "LOGS", protocol),
     )
     if endpoint is not None:
         _check_endpoint("endpoint", endpoint, settings.traces_protocol)
     for signal, proto in (
         ("TRACES", settings.traces_protocol),
         ("METRICS", settings.metrics_protocol),
+        ("LOGS", settings.logs_protocol),
     ):
         for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"):
             if env.get(name, "").strip():
@@ -177,7 +204,7 @@ def build_providers(
 ) -> tuple[TracerProvider | None, MeterProvider | None]:
     """SDK providers with the exporters `settings` asks for (None for a signal set to none)."""
     env = os.environ if environ is None else environ
-    resource = _encodable(Resource.create({"service.name": service_name} if service_name else {}))
+    resource = _resource(service_name)
     meter_provider: MeterProvider | None = None
     readers: list[MetricReader] = []
     metric_drops = DropCounter("metric points")
@@ -206,6 +233,31 @@ def build_providers(
     return tracer_provider, meter_provider
 
 
+def build_logger_provider(
+    settings: Settings,
+    *,
+    service_name: str | None = None,
+    endpoint: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> LoggerProvider | None:
+    """An SDK LoggerProvider with the log exporters `settings` asks for (None for "none").
+
+    Records dropped by a full queue or a failed export are counted on `meter_provider`.
+    """
+    exporters = [n for n in settings.logs_exporters if n != "none"]
+    if not exporters:
+        return None
+    provider = LoggerProvider(resource=_resource(service_name), shutdown_on_exit=False)
+    on_drop = DropCounter("log records", meter_provider, signal="logs")
+    for name in exporters:
+        records_out = log_exporter(name, settings.logs_protocol, endpoint, headers)
+        provider.add_log_record_processor(
+            CountingBatchLogRecordProcessor(CountingLogExporter(records_out, on_drop), on_drop)
+        )
+    return provider
+
+
 def configure(
     service_name: str | None = None,
     endpoint: str | None = None,
@@ -225,11 +277,15 @@ def configure(
         protocol: "http/protobuf" or "grpc"; else `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`.
         console: Also print spans and metrics to stdout.
         headers: Extra OTLP headers (e.g. an API key for a hosted backend).
-        set_global: Install them as the global providers (what otel-agents' bridge uses).
-        shutdown_timeout: Seconds the flush at process exit may take.
+        set_global: Install them as the global providers (what otel-agents' bridge uses), and
+            a global LoggerProvider for the bridge's events (`OTEL_LOGS_EXPORTER`) unless the app
+            has one; `opentelemetry._logs.get_logger_provider()` returns it.
+        shutdown_timeout: Seconds the flush at process exit may take (all three signals).
 
     Returns:
-        The tracer and meter providers (None for a signal whose exporter is "none").
+        The tracer and meter providers (None for a signal whose exporter is "none"). The logger
+        provider is not returned, so that existing `tracer, meter = configure()` code keeps
+        working; with `set_global=False`, build it with `build_logger_provider()` instead.
 
     Raises:
         UserError: A bad argument or OTEL_* value, or providers already installed globally.
@@ -244,7 +300,16 @@ def configure(
         settings, service_name=service_name, endpoint=endpoint, headers=headers
     )
     if set_global:
-        _install(tracer_provider, meter_provider, shutdown_timeout)
+        logger_provider = None
+        if not logger_provider_installed():
+            logger_provider = build_logger_provider(
+                settings,
+                service_name=service_name,
+                endpoint=endpoint,
+                headers=headers,
+                meter_provider=meter_provider,
+            )
+        _install(tracer_provider, meter_provider, shutdown_timeout, logger_provider)
     return tracer_provider, meter_provider
 
 
@@ -264,6 +329,9 @@ def auto_configure() -> None:
         try:
             settings = read_settings()
             tracer_provider, meter_provider = build_providers(settings)
+            logger_provider = None
+            if not logger_provider_installed():
+                logger_provider = build_logger_provider(settings, meter_provider=meter_provider)
         except UserError as error:
             logger.error("otel-agents: OpenTelemetry export not set up: %s", error)
             return
@@ -273,7 +341,7 @@ def auto_configure() -> None:
         timeout = float(
             os.environ.get(SHUTDOWN_TIMEOUT_ENV, "").strip() or DEFAULT_SHUTDOWN_TIMEOUT
         )
-        _install(tracer_provider, meter_provider, timeout)
+        _install(tracer_provider, meter_provider, timeout, logger_provider)
 
 
 def default_processor() -> OTelTracingProcessor | None:
@@ -285,13 +353,20 @@ def default_processor() -> OTelTracingProcessor | None:
 
 
 def _install(
-    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None, timeout: float
+    tracer_provider: TracerProvider | None,
+    meter_provider: MeterProvider | None,
+    timeout: float,
+    logger_provider: LoggerProvider | None = None,
 ) -> None:
     if tracer_provider is not None:
         trace_api.set_tracer_provider(tracer_provider)
     if meter_provider is not None:
         metrics_api.set_meter_provider(meter_provider)
-    providers = [p for p in (tracer_provider, meter_provider) if p is not None]
+    if logger_provider is not None:
+        logs_api.set_logger_provider(logger_provider)
+    # Logs first: the bridge's last events are emitted before its spans end, and the meter
+    # provider last, so drops counted while the others shut down are still exported.
+    providers = [p for p in (logger_provider, tracer_provider, meter_provider) if p is not None]
     if providers:
         atexit.register(shutdown_within, providers, timeout)
 
@@ -358,6 +433,10 @@ def _check_endpoint(name: str, value: str, protocol: str) -> None:
         f"{name}={value!r} is not a valid OTLP endpoint: use a URL such as "
         "http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)"
     )
+
+
+def _resource(service_name: str | None) -> Resource:
+    return _encodable(Resource.create({"service.name": service_name} if service_name else {}))
 
 
 def _encodable(resource: Resource) -> Resource:
