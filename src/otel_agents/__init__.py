@@ -76,6 +76,19 @@ from .stream_events import (
     RunItemStreamEvent,
     StreamEvent,
 )
+from .tool_guardrails import (
+    ToolGuardrailFunctionOutput,
+    ToolInputGuardrail,
+    ToolInputGuardrailData,
+    ToolInputGuardrailResult,
+    ToolInputGuardrailTripwireTriggered,
+    ToolOutputGuardrail,
+    ToolOutputGuardrailData,
+    ToolOutputGuardrailResult,
+    ToolOutputGuardrailTripwireTriggered,
+    tool_input_guardrail,
+    tool_output_guardrail,
+)
 from .tools import (
     FunctionTool,
     FunctionToolResult,
@@ -177,6 +190,15 @@ __all__ = [
     "ToolCallItem",
     "ToolCallOutputItem",
     "ToolContext",
+    "ToolGuardrailFunctionOutput",
+    "ToolInputGuardrail",
+    "ToolInputGuardrailData",
+    "ToolInputGuardrailResult",
+    "ToolInputGuardrailTripwireTriggered",
+    "ToolOutputGuardrail",
+    "ToolOutputGuardrailData",
+    "ToolOutputGuardrailResult",
+    "ToolOutputGuardrailTripwireTriggered",
     "ToolTimeoutError",
     "ToolsToFinalOutputFunction",
     "ToolsToFinalOutputResult",
@@ -206,5 +228,7 @@ __all__ = [
     "set_default_openai_client",
     "set_trace_processors",
     "set_tracing_disabled",
+    "tool_input_guardrail",
+    "tool_output_guardrail",
     "trace",
 ]

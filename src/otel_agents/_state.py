@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .lifecycle import RunHooks
     from .run_config import RunConfig
+    from .tool_guardrails import ToolInputGuardrailResult, ToolOutputGuardrailResult
 
 
 @dataclass
@@ -36,6 +37,8 @@ class RunState:
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
         hooks: The run's lifecycle hooks.
+        tool_input_guardrail_results, tool_output_guardrail_results: Verdicts of the tools'
+            guardrails.
         used_tools: Ids of the agents that called tools in this run (for `reset_tool_choice`).
         history_filtered: Whether a handoff input filter replaced the input.
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
@@ -63,6 +66,8 @@ class RunState:
     stop_after_turn: bool = False
     hooks: RunHooks[Any] | None = None
     used_tools: set[int] = field(default_factory=set)
+    tool_input_guardrail_results: list[ToolInputGuardrailResult] = field(default_factory=list)
+    tool_output_guardrail_results: list[ToolOutputGuardrailResult] = field(default_factory=list)
     history_filtered: bool = False
 
     def __post_init__(self) -> None:

@@ -18,6 +18,14 @@ from .exceptions import AgentsException, ToolTimeoutError, UserError
 from .items import ToolCallOutputItem, function_call_output
 from .lifecycle import notify
 from .run_context import ToolContext
+from .tool_guardrails import (
+    ToolInputGuardrailData,
+    ToolInputGuardrailResult,
+    ToolInputGuardrailTripwireTriggered,
+    ToolOutputGuardrailData,
+    ToolOutputGuardrailResult,
+    ToolOutputGuardrailTripwireTriggered,
+)
 from .tools import FunctionTool, FunctionToolResult
 from .tracing import function_span
 
@@ -85,6 +93,13 @@ async def _run_tool(
         run_config=state.config,
     )
     with span:
+        if tool.tool_input_guardrails:
+            rejected = await _input_guardrails(state, agent, tool, ctx)
+            if rejected is not None:
+                # As the SDK: the tool does not run and the model reads the message.
+                if state.include_sensitive:
+                    span.span_data.output = rejected
+                return rejected
         if state.hooks is not None or agent.hooks is not None:
             await notify(state, ctx, agent, "on_tool_start", "on_tool_start", tool)
         try:
@@ -94,11 +109,48 @@ async def _run_tool(
         except Exception as exc:
             # As the SDK: a tool error that ends the run is a UserError naming the tool.
             raise UserError(f"Error running tool {tool.name}: {exc}") from exc
+        if tool.tool_output_guardrails:
+            output = await _output_guardrails(state, agent, tool, ctx, output)
         if state.include_sensitive:
             span.span_data.output = model_text(output)
         if state.hooks is not None or agent.hooks is not None:
             await notify(state, ctx, agent, "on_tool_end", "on_tool_end", tool, output)
         return output
+
+
+async def _input_guardrails(
+    state: RunState, agent: Agent[Any], tool: FunctionTool, ctx: ToolContext[Any]
+) -> str | None:
+    """Runs the tool's input guardrails in order; the first rejection's message, if any."""
+    for guardrail in tool.tool_input_guardrails or ():
+        verdict = await guardrail.run(ToolInputGuardrailData(context=ctx, agent=agent))
+        state.tool_input_guardrail_results.append(
+            ToolInputGuardrailResult(guardrail=guardrail, output=verdict)
+        )
+        behavior = verdict.behavior
+        if behavior["type"] == "raise_exception":
+            raise ToolInputGuardrailTripwireTriggered(guardrail, verdict)
+        if behavior["type"] == "reject_content":
+            return behavior["message"]
+    return None
+
+
+async def _output_guardrails(
+    state: RunState, agent: Agent[Any], tool: FunctionTool, ctx: ToolContext[Any], output: Any
+) -> Any:
+    """Runs the tool's output guardrails in order; the output the model will read."""
+    for guardrail in tool.tool_output_guardrails or ():
+        data = ToolOutputGuardrailData(context=ctx, agent=agent, output=output)
+        verdict = await guardrail.run(data)
+        state.tool_output_guardrail_results.append(
+            ToolOutputGuardrailResult(guardrail=guardrail, output=verdict)
+        )
+        behavior = verdict.behavior
+        if behavior["type"] == "raise_exception":
+            raise ToolOutputGuardrailTripwireTriggered(guardrail, verdict)
+        if behavior["type"] == "reject_content":
+            return behavior["message"]
+    return output
 
 
 async def _invoke(tool: FunctionTool, ctx: ToolContext[Any], arguments: str) -> Any:

@@ -18,6 +18,7 @@ from .usage import Usage
 
 if TYPE_CHECKING:
     from .agent import Agent
+    from .tool_guardrails import ToolInputGuardrailResult, ToolOutputGuardrailResult
 
 
 @dataclass
@@ -33,6 +34,7 @@ class RunResultBase:
         output_guardrail_results: Results of the output guardrails.
         usage: Token and request totals of the run.
         context_wrapper: The run's context wrapper (the user's context and the usage).
+        tool_input_guardrail_results, tool_output_guardrail_results: The tools' guardrails.
     """
 
     input: str | list[InputItem]
@@ -45,6 +47,8 @@ class RunResultBase:
     context_wrapper: RunContextWrapper[Any] = field(
         default_factory=lambda: RunContextWrapper(context=None)
     )
+    tool_input_guardrail_results: list[ToolInputGuardrailResult] = field(default_factory=list)
+    tool_output_guardrail_results: list[ToolOutputGuardrailResult] = field(default_factory=list)
 
     @property
     def last_response_id(self) -> str | None:

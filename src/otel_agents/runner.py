@@ -96,6 +96,8 @@ def _fill(result: RunResult | RunResultStreaming, state: RunState) -> None:
     result.input_guardrail_results = state.input_guardrail_results
     result.output_guardrail_results = state.output_guardrail_results
     result.usage = state.context.usage
+    result.tool_input_guardrail_results = state.tool_input_guardrail_results
+    result.tool_output_guardrail_results = state.tool_output_guardrail_results
     result.context_wrapper = state.context
     if isinstance(result, RunResultStreaming):
         result.current_turn = state.current_turn

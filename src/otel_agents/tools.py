@@ -22,6 +22,7 @@ from .run_context import RunContextWrapper, ToolContext
 
 if TYPE_CHECKING:
     from .agent import Agent
+    from .tool_guardrails import ToolInputGuardrail, ToolOutputGuardrail
 
 ToolErrorFunction = Callable[[RunContextWrapper[Any], Exception], "str | Awaitable[str]"]
 """Turns a tool's exception into the text the model sees (sync or async)."""
@@ -58,6 +59,8 @@ class FunctionTool:
         timeout_behavior: "error_as_result" (the model reads a timeout message, from
             `timeout_error_function` if set) or "raise_exception" (`ToolTimeoutError` ends the run).
         timeout_error_function: Turns the `ToolTimeoutError` into the text the model reads.
+        tool_input_guardrails: Checks before each call (see `tool_guardrails`).
+        tool_output_guardrails: Checks on each result before the model reads it.
     """
 
     name: str
@@ -69,6 +72,8 @@ class FunctionTool:
     timeout_seconds: float | None = None
     timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result"
     timeout_error_function: ToolErrorFunction | None = None
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None
 
 
 Tool = FunctionTool
@@ -252,6 +257,8 @@ def function_tool(
     timeout: float | None = None,
     timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result",
     timeout_error_function: ToolErrorFunction | None = None,
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None,
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None,
 ) -> Callable[[F], FunctionTool]: ...
 
 
@@ -269,6 +276,8 @@ def function_tool(
     timeout: float | None = None,
     timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result",
     timeout_error_function: ToolErrorFunction | None = None,
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None,
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None,
 ) -> FunctionTool | Callable[[F], FunctionTool]:
     """Makes a function tool from a function, a bound method or a callable object.
 
@@ -288,6 +297,8 @@ def function_tool(
         timeout_behavior: "error_as_result" (the model reads "Tool 'x' timed out after N
             seconds.") or "raise_exception" (`ToolTimeoutError` ends the run).
         timeout_error_function: Makes the text the model reads on a timeout instead.
+        tool_input_guardrails: Checks before each call (`@tool_input_guardrail`).
+        tool_output_guardrails: Checks on each result (`@tool_output_guardrail`).
 
     Returns:
         A `FunctionTool`, or a decorator that makes one.
@@ -309,6 +320,8 @@ def function_tool(
         tool.timeout_seconds = timeout
         tool.timeout_behavior = timeout_behavior
         tool.timeout_error_function = timeout_error_function
+        tool.tool_input_guardrails = tool_input_guardrails
+        tool.tool_output_guardrails = tool_output_guardrails
         return tool
 
     return decorate(func) if func is not None else decorate

@@ -355,3 +355,51 @@ async def test_tool_timeouts_as_result_or_raised() -> None:
         "custom: Tool 'custom' timed out after 0.01 seconds.",
         ("ToolTimeoutError", "Tool 'strict' timed out after 0.01 seconds.", "strict"),
     ]
+
+
+async def test_tool_input_and_output_guardrails() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        ran: list[str] = []
+
+        @m.tool_input_guardrail
+        def no_secrets(data: Any) -> Any:
+            if "secret" in data.context.tool_arguments:
+                return m.ToolGuardrailFunctionOutput.reject_content("not allowed", output_info=1)
+            if "boom" in data.context.tool_arguments:
+                return m.ToolGuardrailFunctionOutput.raise_exception(output_info=2)
+            return m.ToolGuardrailFunctionOutput.allow()
+
+        @m.tool_output_guardrail
+        async def redact(data: Any) -> Any:
+            if "password" in str(data.output):
+                return m.ToolGuardrailFunctionOutput.reject_content("redacted")
+            return m.ToolGuardrailFunctionOutput.allow()
+
+        @m.function_tool(tool_input_guardrails=[no_secrets], tool_output_guardrails=[redact])
+        def echo(text: str) -> str:
+            """Echo."""
+            ran.append(text)
+            return text
+
+        outputs = []
+        for text in ("hello", "secret plan", "my password"):
+            model = scripted(m, [[call("echo", {"text": text})], lambda i: [msg(i[-1]["output"])]])
+            result = await m.Runner.run(m.Agent(name="A", tools=[echo], model=model), "go")
+            outputs.append(
+                (
+                    result.final_output,
+                    [r.output.behavior["type"] for r in result.tool_input_guardrail_results],
+                    [r.output.behavior["type"] for r in result.tool_output_guardrail_results],
+                )
+            )
+        model = scripted(m, [[call("echo", {"text": "boom"})]])
+        try:
+            await m.Runner.run(m.Agent(name="A", tools=[echo], model=model), "go")
+        except m.ToolInputGuardrailTripwireTriggered as exc:
+            outputs.append((type(exc).__name__, exc.output.output_info))
+        return outputs, ran
+
+    outputs, ran = await same(snippet)
+    assert outputs[1] == ("not allowed", ["reject_content"], [])
+    assert outputs[2] == ("redacted", ["allow"], ["reject_content"])
+    assert ran == ["hello", "my password"]
