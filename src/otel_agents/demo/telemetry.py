@@ -24,6 +24,7 @@ from ..exceptions import UserError
 from ..otel import setup
 from ..otel.capture import CaptureMode
 from ..otel.semconv import ENV_CAPTURE_MESSAGE_CONTENT
+from ..otel.settings import safe_url
 from ..tracing import DISABLED_ENV, flush_traces
 
 __all__ = [
@@ -69,7 +70,8 @@ class ExportConfig:
         tracing_disabled: `OTEL_AGENTS_TRACING_DISABLED` is on: no trace is even created.
         requested: One of `setup.TRIGGERS` is set, so otel-agents installs providers.
         settings: Exporters and protocols (from `setup.read_settings`).
-        traces_endpoint: Where OTLP spans go (a URL), None when no OTLP traces exporter.
+        traces_endpoint: Where OTLP spans go (a URL with any credentials hidden), None when no
+            OTLP traces exporter.
         metrics_endpoint: Where OTLP metrics go, None when no OTLP metrics exporter.
         header_names: Names of the OTLP headers set (values are never read out).
         logs_endpoint: Where OTLP log records (the GenAI events) go, None when no OTLP logs
@@ -98,7 +100,12 @@ class ExportConfig:
 
 
 def _otlp_endpoint(env: Mapping[str, str], signal: str, protocol: str) -> str:
-    """The URL the SDK's OTLP exporter for `signal` ("traces"/"metrics"/"logs") sends to."""
+    """The URL the SDK's OTLP exporter for `signal` ("traces"/"metrics"/"logs") sends to, as
+    shown to a person: credentials in it are hidden (host and port, all a check needs, stay)."""
+    return safe_url(_raw_endpoint(env, signal, protocol))
+
+
+def _raw_endpoint(env: Mapping[str, str], signal: str, protocol: str) -> str:
     specific = env.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT", "").strip()
     base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
     if protocol == "grpc":

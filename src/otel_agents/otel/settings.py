@@ -99,9 +99,7 @@ def read_settings(
     for name in _NON_NEGATIVE_NUMBERS:
         _check_number(env, name, integer=False, minimum=0)
     for name in _HEADERS:
-        raw = env.get(name, "").strip()
-        if raw and any("=" not in item for item in raw.split(",") if item.strip()):
-            raise UserError(f"{name}={raw!r} is malformed: use comma-separated key=value pairs")
+        _check_headers(name, env.get(name, ""))
     if endpoint is not None or console:
         default_exporters = (("otlp",) if endpoint is not None else ()) + (
             ("console",) if console else ()
@@ -179,13 +177,54 @@ def _check_number(env: Mapping[str, str], name: str, *, integer: bool, minimum: 
         raise UserError(f"{name}={raw!r} is not valid: use {kind} >= {minimum:g}")
 
 
+def safe_url(value: str) -> str:
+    """`value` for messages and reports: credentials in the userinfo and query values hidden.
+
+    Works on malformed URLs too (no parsing that could raise), since those are the ones reported.
+    """
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "", value
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    path, question, query = path.partition("?")
+    if question:
+        keys = [item.partition("=")[0] for item in query.split("&") if item]
+        query = "&".join(f"{key}=***" for key in keys)
+    return f"{scheme}{sep}{authority}{slash}{path}{question}{query}"
+
+
+def _check_headers(name: str, raw: str) -> None:
+    """Header values are credentials: a malformed value is described by its keys, never shown."""
+    items = [item for item in raw.split(",") if item.strip()]
+    bad = [i for i, item in enumerate(items, 1) if "=" not in item]
+    if not bad:
+        return
+    keys = [item.partition("=")[0].strip() for item in items if "=" in item]
+    seen = f"; well-formed keys: {', '.join(keys)}" if keys else ""
+    raise UserError(
+        f"{name} is malformed: item {bad[0]} of {len(items)} has no '=' (values are not shown"
+        f"{seen}). Use comma-separated key=value pairs, e.g. authorization=Bearer%20<token>, "
+        "not a curl-style 'Authorization: Bearer <token>'"
+    )
+
+
 def _check_endpoint(name: str, value: str, protocol: str) -> None:
-    parsed = urlparse(value)
-    if parsed.scheme in ("http", "https") and parsed.netloc:
+    shown = safe_url(value)
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018  # raises ValueError for a port out of range or not a number
+    except ValueError as error:
+        raise UserError(
+            f"{name}={shown!r} is not a valid URL ({error}): use a URL such as "
+            "http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)"
+        ) from None
+    if parsed.scheme in ("http", "https") and parsed.hostname:
         return
     if protocol == "grpc" and "://" not in value and ":" in value:
         return  # host:port is accepted by the gRPC exporter
     raise UserError(
-        f"{name}={value!r} is not a valid OTLP endpoint: use a URL such as "
+        f"{name}={shown!r} is not a valid OTLP endpoint: use a URL such as "
         "http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)"
     )
