@@ -69,6 +69,13 @@ from .models.interface import InputItem as TResponseInputItem
 from .result import RunResult, RunResultStreaming
 from .run_config import RunConfig
 from .run_context import RunContextWrapper, ToolContext
+from .run_error_handlers import (
+    RunErrorData,
+    RunErrorHandler,
+    RunErrorHandlerInput,
+    RunErrorHandlerResult,
+    RunErrorHandlers,
+)
 from .runner import Runner
 from .stream_events import (
     AgentUpdatedStreamEvent,
@@ -172,7 +179,12 @@ __all__ = [
     "RequestUsage",
     "RunConfig",
     "RunContextWrapper",
+    "RunErrorData",
     "RunErrorDetails",
+    "RunErrorHandler",
+    "RunErrorHandlerInput",
+    "RunErrorHandlerResult",
+    "RunErrorHandlers",
     "RunHooks",
     "RunItem",
     "RunItemStreamEvent",

@@ -28,6 +28,7 @@ from .handoffs import Handoff, as_handoff
 from .lifecycle import notify
 from .model_settings import ModelSettings
 from .models.interface import Model, ModelRequest, ModelResponse, ToolSpec
+from .run_error_handlers import handle_max_turns
 from .stream_events import AgentUpdatedStreamEvent
 from .tools import FunctionTool, is_enabled
 from .tracing import Span, agent_span
@@ -224,12 +225,17 @@ async def run_loop(state: RunState) -> None:
                     await notify(state, state.context, agent, "on_agent_start", "on_start")
             state.current_turn += 1
             if state.max_turns is not None and state.current_turn > state.max_turns:
-                raise MaxTurnsExceeded(
+                error = MaxTurnsExceeded(
                     f"Max turns ({state.max_turns}) exceeded: agent {agent.name!r} still had no "
                     "final output. Raise max_turns, or check the trace for a loop of tool calls "
                     "or handoffs."
                 )
-            outcome = await _turn(state, agent, model)
+                if not await handle_max_turns(state, agent, error):
+                    raise error
+                # The error handler gave the final output: it ends the run like any other.
+                outcome = TurnOutcome(final=True, final_output=state.final_output)
+            else:
+                outcome = await _turn(state, agent, model)
             if outcome.next_agent is not None:
                 _end_agent_span(state, span, None)
                 span = None

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .lifecycle import RunHooks
     from .run_config import RunConfig
+    from .run_error_handlers import RunErrorHandlers
     from .tool_guardrails import ToolInputGuardrailResult, ToolOutputGuardrailResult
 
 
@@ -37,6 +38,7 @@ class RunState:
         on_agent: Told when a new agent starts running (streamed runs track `current_agent`).
         event_counts: Stream events emitted while the current agent ran, by (type, name).
         hooks: The run's lifecycle hooks.
+        error_handlers: The run's error handlers (`max_turns`).
         tool_input_guardrail_results, tool_output_guardrail_results: Verdicts of the tools'
             guardrails.
         used_tools: Ids of the agents that called tools in this run (for `reset_tool_choice`).
@@ -65,6 +67,7 @@ class RunState:
     event_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     stop_after_turn: bool = False
     hooks: RunHooks[Any] | None = None
+    error_handlers: RunErrorHandlers | None = None
     used_tools: set[int] = field(default_factory=set)
     tool_input_guardrail_results: list[ToolInputGuardrailResult] = field(default_factory=list)
     tool_output_guardrail_results: list[ToolOutputGuardrailResult] = field(default_factory=list)

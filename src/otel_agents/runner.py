@@ -21,6 +21,7 @@ from .models.interface import InputItem
 from .result import RunResult, RunResultStreaming
 from .run_config import RunConfig
 from .run_context import RunContextWrapper
+from .run_error_handlers import RunErrorHandlers, check_handlers
 from .tracing import Trace, get_current_trace, trace
 
 DEFAULT_MAX_TURNS = 10
@@ -123,6 +124,7 @@ class Runner:
         max_turns: int | None = DEFAULT_MAX_TURNS,
         hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
+        error_handlers: RunErrorHandlers | None = None,
     ) -> RunResult:
         """Runs the agent loop and returns its result.
 
@@ -134,6 +136,8 @@ class Runner:
         """
         state = _new_state(starting_agent, input, context, max_turns, run_config)
         state.hooks = hooks
+        check_handlers(error_handlers)
+        state.error_handlers = error_handlers
         await _traced(state)
         result = RunResult(
             input=state.original_input,
@@ -154,6 +158,7 @@ class Runner:
         max_turns: int | None = DEFAULT_MAX_TURNS,
         hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
+        error_handlers: RunErrorHandlers | None = None,
     ) -> RunResult:
         """`run` for code without an event loop (a script, a thread)."""
         try:
@@ -173,6 +178,7 @@ class Runner:
                 max_turns=max_turns,
                 hooks=hooks,
                 run_config=run_config,
+                error_handlers=error_handlers,
             )
         )
 
@@ -186,6 +192,7 @@ class Runner:
         max_turns: int | None = DEFAULT_MAX_TURNS,
         hooks: RunHooks[Any] | None = None,
         run_config: RunConfig | None = None,
+        error_handlers: RunErrorHandlers | None = None,
     ) -> RunResultStreaming:
         """Starts the run in the background and returns at once; read `stream_events()`.
 
@@ -194,6 +201,8 @@ class Runner:
         """
         state = _new_state(starting_agent, input, context, max_turns, run_config)
         state.hooks = hooks
+        check_handlers(error_handlers)
+        state.error_handlers = error_handlers
         result = RunResultStreaming(
             input=state.original_input,
             current_agent=starting_agent,

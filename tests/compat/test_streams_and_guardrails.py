@@ -187,3 +187,52 @@ async def test_run_data_on_max_turns_and_model_errors() -> None:
 
     ours = await same(snippet)
     assert ours[0][0] == "MaxTurnsExceeded" and ours[1][0] == "ModelBehaviorError"
+
+
+async def test_a_max_turns_error_handler_gives_the_final_output() -> None:
+    async def snippet(m: ModuleType) -> Any:
+        @m.function_tool
+        def again() -> str:
+            """Again."""
+            return "again"
+
+        seen: list[Any] = []
+
+        def handler(data: Any) -> Any:
+            seen.append(
+                (
+                    type(data.error).__name__,
+                    len(data.run_data.new_items),
+                    data.run_data.last_agent.name,
+                    len(data.run_data.history),
+                )
+            )
+            return {"final_output": "gave up", "include_in_history": True}
+
+        outcomes = []
+        for result_form in (
+            handler,
+            lambda data: None,
+            lambda data: m.RunErrorHandlerResult(final_output="quiet", include_in_history=False),
+        ):
+            turns = [[call("again", {}, f"c{i}")] for i in range(3)]
+            agent = m.Agent(name="A", tools=[again], model=scripted(m, turns))
+            try:
+                result = await m.Runner.run(
+                    agent, "go", max_turns=2, error_handlers={"max_turns": result_form}
+                )
+                outcomes.append(
+                    (
+                        result.final_output,
+                        [type(i).__name__ for i in result.new_items],
+                        result.to_input_list()[-1].get("content"),
+                    )
+                )
+            except m.MaxTurnsExceeded:
+                outcomes.append("raised")
+        return outcomes, seen
+
+    (outcomes, seen) = await same(snippet)
+    assert seen == [("MaxTurnsExceeded", 4, "A", 5)]
+    assert outcomes[1] == "raised"
+    assert outcomes[0][0] == "gave up" and outcomes[2][0] == "quiet"
