@@ -40,6 +40,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from ..exceptions import UserError
+from . import lifecycle
 from .capture import clean_str
 from .exporters import (
     CountingBatchLogRecordProcessor,
@@ -284,6 +285,7 @@ def _install(
     providers = [p for p in (logger_provider, tracer_provider, meter_provider) if p is not None]
     if providers:
         atexit.register(shutdown_within, providers, timeout)
+        lifecycle.install(providers, timeout)  # SIGTERM and forked workers skip atexit
 
 
 def shutdown_within(providers: Sequence[Any], timeout: float) -> bool:

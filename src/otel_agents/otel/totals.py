@@ -10,11 +10,16 @@ collection instead of once per run. Counters lose only their exemplars (histogra
 
 Cardinality stays bounded as in the SDK: past `MAX_SERIES` attribute sets, new ones are counted
 in one `otel.metric.overflow=true` series.
+
+A forked child starts every total at zero: the parent's counts are the parent's to report, and a
+child that inherited them would count each of the parent's runs once more.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -47,6 +52,12 @@ class Totals:
         self._cells: dict[tuple[Any, ...], list[Any]] = {}  # raw values -> [total, attributes]
         self._series: dict[tuple[Any, ...], list[Any]] = {}  # cleaned values -> the same cells
         self._lock = threading.Lock()
+        _all.add(self)
+
+    def _zero(self) -> None:
+        self._cells = {}
+        self._series = {}
+        self._lock = threading.Lock()  # another thread may have held it at the fork
 
     def add(self, values: tuple[Any, ...], amount: int = 1) -> None:
         """Adds `amount` to the series of `values` (one per key; None leaves the key out)."""
@@ -91,3 +102,15 @@ class Totals:
             cells = [(total, attrs) for total, attrs in self._series.values() if total > 0]
         for total, attrs in cells:
             yield Observation(total, attrs)
+
+
+_all: weakref.WeakSet[Totals] = weakref.WeakSet()
+
+
+def _zero_in_child() -> None:
+    for totals in list(_all):
+        totals._zero()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_zero_in_child)

@@ -16,6 +16,7 @@ import os
 import queue
 import sys
 import threading
+import weakref
 from typing import IO, Any
 
 from .. import _env
@@ -138,10 +139,23 @@ class JsonlFileProcessor(TracingProcessor):
         self._lock = threading.Lock()
         self._closed = False
         self._write_failed = False
+        self._start_writer()
+        if hasattr(os, "register_at_fork"):  # a forked child has no writer thread: start one
+            this = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _restart_in_child(this))
+
+    def _start_writer(self) -> None:
         self._thread = threading.Thread(
             target=self._run, name="otel-agents-jsonl-writer", daemon=True
         )
         self._thread.start()
+
+    def _after_fork(self) -> None:
+        # The parent writes what it had queued; the child starts empty so no line is written twice.
+        self._queue = queue.Queue(maxsize=self._queue.maxsize)
+        self._lock = threading.Lock()
+        if not self._closed:
+            self._start_writer()
 
     def _put(self, item: dict[str, Any]) -> None:
         if self._closed:
@@ -244,3 +258,9 @@ class JsonlFileProcessor(TracingProcessor):
         if not self._thread.is_alive():
             with contextlib.suppress(OSError):  # shutdown never raises; failures were counted
                 self._file.close()
+
+
+def _restart_in_child(ref: weakref.ReferenceType[JsonlFileProcessor]) -> None:
+    processor = ref()
+    if processor is not None:
+        processor._after_fork()
