@@ -48,9 +48,21 @@ def resolve_model(state: RunState, agent: Agent[Any]) -> Model:
     return state.config.get_model_provider().get_model(choice)
 
 
-async def _enabled(state: RunState, agent: Agent[Any]) -> tuple[list[FunctionTool], list[Handoff]]:
-    """The tools and handoffs offered this turn (their `is_enabled` is evaluated each turn)."""
-    # `is True` first: most tools and handoffs are simply on, and this runs every turn.
+async def _enabled(
+    state: RunState, agent: Agent[Any]
+) -> tuple[list[FunctionTool], list[Handoff], list[ToolSpec]]:
+    """The tools, handoffs and tool specs offered this turn.
+
+    `is_enabled` functions are evaluated every turn; an agent whose tools and handoffs are all
+    simply on gets the same lists for the whole run (this runs every turn).
+    """
+    cached = state.offered.get(id(agent))
+    if cached is not None:
+        return cached
+    handoff_objects = [as_handoff(target) for target in agent.handoffs]
+    static = all(t.is_enabled is True for t in agent.tools) and all(
+        h.is_enabled is True for h in handoff_objects
+    )
     tools = [
         t
         for t in agent.tools
@@ -58,10 +70,14 @@ async def _enabled(state: RunState, agent: Agent[Any]) -> tuple[list[FunctionToo
     ]
     handoffs = [
         h
-        for h in (as_handoff(target) for target in agent.handoffs)
+        for h in handoff_objects
         if h.is_enabled is True or await is_enabled(h.is_enabled, state.context, agent)
     ]
-    return _resolve_collisions(tools, handoffs)
+    tools, handoffs = _resolve_collisions(tools, handoffs)
+    offered = (tools, handoffs, _tool_specs(tools, handoffs))
+    if static:
+        state.offered[id(agent)] = offered
+    return offered
 
 
 def _resolve_collisions(
@@ -159,7 +175,7 @@ def _settings(state: RunState, agent: Agent[Any]) -> ModelSettings:
 
 async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome:
     """One turn: the model call (with the input guardrails on the first), then its outcome."""
-    tools, handoffs = await _enabled(state, agent)
+    tools, handoffs, specs = await _enabled(state, agent)
     if uses_sdk_interface(model):
         tracing = model_tracing(state.config.tracing_disabled, state.include_sensitive)
         model = SdkModelAdapter(model, agent, tools, handoffs, tracing)
@@ -169,7 +185,7 @@ async def _turn(state: RunState, agent: Agent[Any], model: Model) -> TurnOutcome
         # A snapshot: the run goes on appending to its own list.
         input=list(state.model_input),
         settings=_settings(state, agent),
-        tools=_tool_specs(tools, handoffs),
+        tools=specs,
         output=None if schema.is_plain_text() else schema.spec(),
     )
 

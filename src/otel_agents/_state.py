@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .guardrails import InputGuardrailResult, OutputGuardrailResult
 from .items import RunItem
-from .models.interface import InputItem, ModelResponse
+from .models.interface import InputItem, ModelResponse, ToolSpec
 from .run_context import RunContextWrapper
 from .stream_events import StreamEvent
 
@@ -41,6 +41,8 @@ class RunState:
         error_handlers: The run's error handlers (`max_turns`).
         tool_input_guardrail_results, tool_output_guardrail_results: Verdicts of the tools'
             guardrails.
+        offered: Per agent id, the tools, handoffs and tool specs offered, for agents whose
+            offer cannot change during the run (no `is_enabled` functions).
         used_tools: Ids of the agents that called tools in this run (for `reset_tool_choice`).
         history_filtered: Whether a handoff input filter replaced the input.
         stop_after_turn: Set by `cancel(mode="after_turn")`: end the run when the running turn
@@ -69,6 +71,7 @@ class RunState:
     hooks: RunHooks[Any] | None = None
     error_handlers: RunErrorHandlers | None = None
     used_tools: set[int] = field(default_factory=set)
+    offered: dict[int, tuple[list[Any], list[Any], list[ToolSpec]]] = field(default_factory=dict)
     tool_input_guardrail_results: list[ToolInputGuardrailResult] = field(default_factory=list)
     tool_output_guardrail_results: list[ToolOutputGuardrailResult] = field(default_factory=list)
     history_filtered: bool = False
