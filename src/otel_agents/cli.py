@@ -181,8 +181,9 @@ def _print_trees(trees: list[display.SpanNode], out: Console) -> None:
 
 
 def _finish(out: Console, config: telemetry.ExportConfig, jsonl: str | None, failed: int) -> int:
-    telemetry.flush_telemetry()
-    out.print(Text(telemetry.describe_destination(config, jsonl), style="dim"), soft_wrap=True)
+    in_time = telemetry.flush_telemetry()
+    line = telemetry.describe_destination(config, jsonl, in_time=in_time)
+    out.print(Text(line, style="dim"), soft_wrap=True)
     return 1 if failed else 0
 
 

@@ -14,18 +14,21 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 from opentelemetry import _logs as logs_api
 from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
 
+from .. import tracing
 from ..exceptions import UserError
-from ..otel import setup
+from ..otel import lifecycle, setup
 from ..otel.capture import CaptureMode
+from ..otel.exporters import DELIVERIES, call_within
 from ..otel.semconv import ENV_CAPTURE_MESSAGE_CONTENT
 from ..otel.settings import safe_url
-from ..tracing import DISABLED_ENV, flush_traces
+from ..tracing import DISABLED_ENV
 
 __all__ = [
     "STACK_HINT",
@@ -277,9 +280,27 @@ def _where(exporters: tuple[str, ...], protocol: str, endpoint: str | None) -> s
     return " and ".join(places) or "nowhere"
 
 
-def describe_destination(config: ExportConfig, jsonl: str | None = None) -> str:
-    """One line: where this process's spans and metrics went (and how to turn export on)."""
+def describe_destination(
+    config: ExportConfig, jsonl: str | None = None, *, in_time: bool = True
+) -> str:
+    """One line: where this process's spans and metrics went (and how to turn export on).
+
+    "sent" only when the collector acknowledged every span; otherwise how many could not be
+    delivered, where, and why (`in_time`: whether the flush finished within the deadline).
+    """
     file = f"; spans also written to {jsonl}" if jsonl else ""
+    undelivered = sum(d.undelivered for d in DELIVERIES if d.exporter == "otlp")
+    if config.requested and undelivered and config.traces_endpoint:
+        reason = (
+            "the collector refused them or answered with an error (see the log above)"
+            if in_time
+            else f"no answer within the {lifecycle.timeout():g} s shutdown deadline "
+            f"({setup.SHUTDOWN_TIMEOUT_ENV})"
+        )
+        return (
+            f"Telemetry: {undelivered} span{'s' if undelivered != 1 else ''} could not be "
+            f"delivered to {config.traces_endpoint}: {reason}{file}."
+        )
     if config.tracing_disabled:
         return f"Telemetry: none ({DISABLED_ENV} is on, no trace was created)."
     if config.sdk_disabled:
@@ -301,14 +322,21 @@ def describe_destination(config: ExportConfig, jsonl: str | None = None) -> str:
     return f"Telemetry: {', '.join(parts)}{file}."
 
 
-def flush_telemetry() -> None:
-    """Exports everything buffered: our processors, then the OpenTelemetry providers."""
-    flush_traces()
+def flush_telemetry() -> bool:
+    """Delivers everything buffered (our processors, then the OpenTelemetry providers) within the
+    one shutdown deadline, so a silent collector cannot hold the exit; whether it finished in time.
+
+    Providers otel-agents installed are shut down (nothing of theirs can outlive the deadline);
+    the app's own are flushed only.
+    """
+    if lifecycle.installed():
+        return lifecycle.deliver(final=True, what="export")
+    calls: list[tuple[Any, str, tuple[Any, ...]]] = [(tracing, "flush_traces", ())]
     for provider in (
         logs_api.get_logger_provider(),
         trace_api.get_tracer_provider(),
         metrics_api.get_meter_provider(),
     ):
-        flush = getattr(provider, "force_flush", None)
-        if flush is not None:
-            flush(5_000)
+        if hasattr(provider, "force_flush"):
+            calls.append((provider, "force_flush", ()))
+    return call_within(calls, lifecycle.timeout(), "export")

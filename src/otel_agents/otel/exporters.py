@@ -148,6 +148,33 @@ def prometheus_reader(env: Mapping[str, str]) -> MetricReader:
     return reader
 
 
+class Delivery:
+    """What one span exporter was given and what its destination acknowledged, so a report says
+    "sent" only for what arrived. Every pipeline `setup.py` builds registers one in `DELIVERIES`.
+    """
+
+    def __init__(self, exporter: str) -> None:
+        self.exporter = exporter  # "otlp" or "console"
+        self.ended = 0  # spans handed to the pipeline (dropped ones included)
+        self.acknowledged = 0  # spans whose export succeeded
+        self.failed = 0  # spans whose export failed (after the exporter's own retries)
+        self._lock = threading.Lock()
+
+    def add(self, ended: int = 0, acknowledged: int = 0, failed: int = 0) -> None:
+        with self._lock:
+            self.ended += ended
+            self.acknowledged += acknowledged
+            self.failed += failed
+
+    @property
+    def undelivered(self) -> int:
+        return max(0, self.ended - self.acknowledged)
+
+
+DELIVERIES: list[Delivery] = []
+"""The span pipelines otel-agents built in this process, in order."""
+
+
 class DropCounter:
     """Counts dropped items in `otel_agents.telemetry.dropped` and logs at most once a minute."""
 
@@ -182,13 +209,18 @@ class CountingBatchSpanProcessor(BatchSpanProcessor):
     We check the queue first (falling back to the SDK's behaviour if its internals change).
     """
 
-    def __init__(self, exporter: SpanExporter, on_drop: DropCounter) -> None:
+    def __init__(
+        self, exporter: SpanExporter, on_drop: DropCounter, delivery: Delivery | None = None
+    ) -> None:
         super().__init__(exporter)
         self._on_drop = on_drop
+        self._delivery = delivery
 
     def on_end(self, span: ReadableSpan) -> None:
         if not (span.context and span.context.trace_flags.sampled):
             return
+        if self._delivery is not None:
+            self._delivery.add(ended=1)
         if _queue_full(self):
             self._on_drop(1)
             return
@@ -241,14 +273,20 @@ class CountingLogExporter(LogRecordExporter):
 class CountingSpanExporter(SpanExporter):
     """Delegates to an exporter and counts the spans of every batch that failed to export."""
 
-    def __init__(self, inner: SpanExporter, on_drop: DropCounter) -> None:
+    def __init__(
+        self, inner: SpanExporter, on_drop: DropCounter, delivery: Delivery | None = None
+    ) -> None:
         self.inner = inner
         self._on_drop = on_drop
+        self._delivery = delivery
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         result = self.inner.export(spans)
-        if result is not SpanExportResult.SUCCESS:
+        ok = result is SpanExportResult.SUCCESS
+        if not ok:
             self._on_drop(len(spans))
+        if self._delivery is not None:
+            self._delivery.add(acknowledged=len(spans) if ok else 0, failed=0 if ok else len(spans))
         return result
 
     def shutdown(self) -> None:

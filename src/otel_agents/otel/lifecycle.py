@@ -54,6 +54,18 @@ def install(providers: Sequence[Any], timeout: float) -> None:
     _install_sigterm_handler()
 
 
+def installed() -> bool:
+    """Whether otel-agents installed providers in this process (the ones `deliver` ends)."""
+    with _lock:
+        return bool(_providers)
+
+
+def timeout() -> float:
+    """The shutdown deadline in seconds (`OTEL_AGENTS_SHUTDOWN_TIMEOUT` once set up)."""
+    with _lock:
+        return _timeout[0]
+
+
 def deliver(*, final: bool, what: str = "export at exit") -> bool:
     """Flushes our tracing processors, then flushes (or, `final`, shuts down) the providers, all
     within the one shutdown deadline. Returns whether everything finished in time.

@@ -43,11 +43,13 @@ from ..exceptions import UserError
 from . import lifecycle
 from .capture import clean_str
 from .exporters import (
+    DELIVERIES,
     CountingBatchLogRecordProcessor,
     CountingBatchSpanProcessor,
     CountingLogExporter,
     CountingMetricExporter,
     CountingSpanExporter,
+    Delivery,
     DropCounter,
     call_within,
     log_exporter,
@@ -143,8 +145,12 @@ def build_providers(
         on_drop = DropCounter("spans", meter_provider)
         for name in exporters:
             spans_out = span_exporter(name, settings.traces_protocol, endpoint, headers)
+            delivery = Delivery(name)
+            DELIVERIES.append(delivery)
             tracer_provider.add_span_processor(
-                CountingBatchSpanProcessor(CountingSpanExporter(spans_out, on_drop), on_drop)
+                CountingBatchSpanProcessor(
+                    CountingSpanExporter(spans_out, on_drop, delivery), on_drop, delivery
+                )
             )
     return tracer_provider, meter_provider
 
@@ -182,7 +188,7 @@ def configure(
     headers: Mapping[str, str] | None = None,
     *,
     set_global: bool = True,
-    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT,
+    shutdown_timeout: float | None = None,
 ) -> tuple[TracerProvider | None, MeterProvider | None]:
     """Builds OpenTelemetry providers for otel-agents from arguments and the OTEL_* variables.
 
@@ -196,7 +202,8 @@ def configure(
         set_global: Install them as the global providers (what otel-agents' bridge uses), and
             a global LoggerProvider for the bridge's events (`OTEL_LOGS_EXPORTER`) unless the app
             has one; `opentelemetry._logs.get_logger_provider()` returns it.
-        shutdown_timeout: Seconds the flush at process exit may take (all three signals).
+        shutdown_timeout: Seconds the flush at process exit may take (all three signals); else
+            `OTEL_AGENTS_SHUTDOWN_TIMEOUT`, else 5.
 
     Returns:
         The tracer and meter providers (None for a signal whose exporter is "none"). The logger
@@ -225,7 +232,8 @@ def configure(
                 headers=headers,
                 meter_provider=meter_provider,
             )
-        _install(tracer_provider, meter_provider, shutdown_timeout, logger_provider)
+        timeout = _env_timeout() if shutdown_timeout is None else shutdown_timeout
+        _install(tracer_provider, meter_provider, timeout, logger_provider)
     return tracer_provider, meter_provider
 
 
@@ -248,15 +256,13 @@ def auto_configure() -> None:
             logger_provider = None
             if not logger_provider_installed():
                 logger_provider = build_logger_provider(settings, meter_provider=meter_provider)
+            timeout = _env_timeout()
         except UserError as error:
             logger.error("otel-agents: OpenTelemetry export not set up: %s", error)
             return
         except Exception:
             logger.exception("otel-agents: OpenTelemetry export not set up")
             return
-        timeout = float(
-            os.environ.get(SHUTDOWN_TIMEOUT_ENV, "").strip() or DEFAULT_SHUTDOWN_TIMEOUT
-        )
         _install(tracer_provider, meter_provider, timeout, logger_provider)
 
 
@@ -291,6 +297,11 @@ def _install(
 def shutdown_within(providers: Sequence[Any], timeout: float) -> bool:
     """Flushes and shuts down `providers`, giving up after `timeout` seconds (process exit)."""
     return call_within([(p, "shutdown", ()) for p in providers], timeout, "export at exit")
+
+
+def _env_timeout() -> float:
+    # Checked by read_settings() before any caller gets here.
+    return float(os.environ.get(SHUTDOWN_TIMEOUT_ENV, "").strip() or DEFAULT_SHUTDOWN_TIMEOUT)
 
 
 def _resource(service_name: str | None) -> Resource:
