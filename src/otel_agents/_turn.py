@@ -95,6 +95,7 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
     first = first_delta = last_delta = 0.0
     chunks = deltas = 0
     yielded = False
+    gaps: list[float] = data.output_chunk_gaps
     completed = None
     done_items: list[Any] = []
     stream = model.stream_response(request)
@@ -110,9 +111,12 @@ async def _stream(state: RunState, model: Model, request: ModelRequest, data: An
                 kind == "response.output_text.delta"
                 or kind == "response.function_call_arguments.delta"
             ):
-                last_delta = perf_counter()
+                now = perf_counter()
                 if deltas == 0:
-                    first_delta = last_delta
+                    first_delta = now
+                else:
+                    gaps.append(now - last_delta)
+                last_delta = now
                 deltas += 1
             elif kind == "response.output_item.done":
                 done_items.append(event.item)  # type: ignore[union-attr]

@@ -65,6 +65,7 @@ def _open_trace(config: RunConfig) -> Trace | None:
         metadata=config.trace_metadata,
         disabled=config.tracing_disabled,
     )
+    run_trace.opened_by_runner = True
     run_trace.start(mark_as_current=True)
     return run_trace
 
@@ -73,8 +74,10 @@ async def _traced(state: RunState) -> None:
     run_trace = _open_trace(state.config)
     try:
         await run_loop(state)
-    except AgentsException as exc:
-        if exc.run_data is None:
+    except Exception as exc:
+        if run_trace is not None:
+            run_trace.record_exception(exc)
+        if isinstance(exc, AgentsException) and exc.run_data is None:
             exc.run_data = RunErrorDetails(
                 input=state.original_input,
                 new_items=list(state.generated_items),

@@ -117,6 +117,36 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({sc.OA_GUARDRAIL_NAME, sc.OA_GUARDRAIL_KIND}),
     ),
     Family(sc.METRIC_TELEMETRY_DROPPED, "{item}", "counter", frozenset({sc.OA_SIGNAL})),
+    Family(
+        sc.METRIC_INVOKE_AGENT_DURATION,
+        "s",
+        "histogram",
+        frozenset({sc.GEN_AI_AGENT_NAME, sc.GEN_AI_REQUEST_MODEL, sc.ERROR_TYPE}),
+    ),
+    Family(
+        sc.METRIC_EXECUTE_TOOL_DURATION,
+        "s",
+        "histogram",
+        frozenset({sc.GEN_AI_TOOL_NAME, sc.GEN_AI_TOOL_TYPE, sc.GEN_AI_AGENT_NAME, sc.ERROR_TYPE}),
+    ),
+    Family(
+        sc.METRIC_INVOKE_WORKFLOW_DURATION,
+        "s",
+        "histogram",
+        frozenset({sc.GEN_AI_WORKFLOW_NAME, sc.ERROR_TYPE}),
+    ),
+    Family(
+        sc.METRIC_INVOKE_AGENT_INFERENCE_CALLS,
+        "{inference_call}",
+        "histogram",
+        frozenset({sc.GEN_AI_AGENT_NAME}),
+    ),
+    Family(
+        sc.METRIC_INVOKE_AGENT_TOOL_CALLS,
+        "{tool_call}",
+        "histogram",
+        frozenset({sc.GEN_AI_AGENT_NAME}),
+    ),
 )
 
 # The Collector's span_metrics connector (deploy/otel-collector.yaml: namespace

@@ -8,6 +8,7 @@ them are exactly the catalogue's.
 
 from __future__ import annotations
 
+from opentelemetry import trace as trace_api
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import Counter, Histogram, MeterProvider, ObservableCounter
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -16,6 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from otel_agents.otel import semconv as sc
 from otel_agents.otel.metrics import get_metrics
+from otel_agents.otel.parenting import Entry
+from otel_agents.tracing import AgentSpanData, FunctionSpanData
 
 from ._catalog import FAMILIES, project_series
 
@@ -37,6 +40,11 @@ def _record_everything(provider: MeterProvider) -> None:
     bridge.record_handoff("a", "b")
     bridge.record_guardrail_trip("g", "input")
     bridge.record_dropped("spans", 1)
+    # The per-operation histograms, as spans of each kind record them.
+    agent = Entry(trace_api.INVALID_SPAN, "a", "wf", None)
+    bridge.record_span(AgentSpanData(name="a", model="m"), 0.2, "E", agent)
+    bridge.record_span(FunctionSpanData(name="t"), 0.01, None, agent)
+    bridge.record_workflow("wf", 1.0, "E")
 
 
 def test_catalogue_matches_the_instruments_the_bridge_creates() -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -122,13 +124,45 @@ def assert_snapshot(name: str, value: Any) -> None:
 
 
 @dataclass
+class LogRow:
+    """One exported log record (an event), normalized."""
+
+    event_name: str
+    severity: str
+    attributes: dict[str, Any]
+    trace_id: str
+    span_id: str
+
+
+@dataclass
 class Pipeline:
-    """In-memory OTel SDK pipeline for one test."""
+    """In-memory OTel SDK pipeline for one test (all three signals)."""
 
     exporter: InMemorySpanExporter
     reader: InMemoryMetricReader
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
+    log_exporter: InMemoryLogRecordExporter | None = None
+    logger_provider: LoggerProvider | None = None
+
+    def logs(self, event_name: str | None = None) -> list[LogRow]:
+        """Exported log records (of one event name, when given), in emission order."""
+        rows = []
+        finished = self.log_exporter.get_finished_logs() if self.log_exporter else ()
+        for readable in finished:
+            record = readable.log_record
+            if event_name is not None and record.event_name != event_name:
+                continue
+            rows.append(
+                LogRow(
+                    event_name=record.event_name or "",
+                    severity=record.severity_text or "",
+                    attributes=dict(record.attributes or {}),
+                    trace_id=f"{record.trace_id or 0:032x}",
+                    span_id=f"{record.span_id or 0:016x}",
+                )
+            )
+        return rows
 
     def nodes(self) -> list[Node]:
         return from_sdk(self.exporter.get_finished_spans())

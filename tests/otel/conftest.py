@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -32,12 +34,18 @@ def pipeline() -> Iterator[Pipeline]:
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
-    yield Pipeline(exporter, reader, tracer_provider, meter_provider)
+    log_exporter = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    yield Pipeline(exporter, reader, tracer_provider, meter_provider, log_exporter, logger_provider)
     tracer_provider.shutdown()
     meter_provider.shutdown()
+    logger_provider.shutdown()
 
 
 @pytest.fixture
 def bridge(pipeline: Pipeline) -> Iterator[Callable[..., OTelTracingProcessor]]:
     """`bridge(**kwargs)` makes an OTelTracingProcessor on `pipeline` the only trace processor."""
-    yield from bridge_installer(pipeline.tracer_provider, pipeline.meter_provider)
+    yield from bridge_installer(
+        pipeline.tracer_provider, pipeline.meter_provider, pipeline.logger_provider
+    )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from opentelemetry._logs import SeverityNumber
 from opentelemetry.trace import SpanKind
 
 from otel_agents.otel import mapping
@@ -39,8 +40,11 @@ class _Trace:
         }
 
 
-def test_trace_becomes_an_invoke_workflow_root() -> None:
-    start = mapping.trace_start(_Trace())
+def test_a_named_trace_becomes_an_invoke_workflow_root() -> None:
+    trace = _Trace()
+    start = mapping.workflow_start(
+        trace.name, trace_id=trace.trace_id, conversation_id="conv_1", metadata=trace.metadata
+    )
     assert (start.name, start.kind) == ("invoke_workflow support", SpanKind.INTERNAL)
     assert start.attributes == {
         "gen_ai.operation.name": "invoke_workflow",
@@ -53,11 +57,18 @@ def test_trace_becomes_an_invoke_workflow_root() -> None:
     }
 
 
+def test_a_workflow_without_a_name_is_named_after_the_operation() -> None:
+    start = mapping.workflow_start(None, trace_id="t", conversation_id=None, metadata=None)
+    assert start.name == "invoke_workflow"
+    assert "gen_ai.workflow.name" not in start.attributes
+
+
 def test_conversation_id_only_when_a_group_id_exists() -> None:
     trace = _Trace()
-    trace.group_id = None
-    trace.metadata = None
-    assert "gen_ai.conversation.id" not in mapping.trace_start(trace).attributes
+    start = mapping.workflow_start(
+        "w", trace_id=trace.trace_id, conversation_id=None, metadata=None
+    )
+    assert "gen_ai.conversation.id" not in start.attributes
     agent = mapping.span_start(AgentSpanData(name="A"), conversation_id=None)
     assert "gen_ai.conversation.id" not in agent.attributes
 
@@ -74,7 +85,6 @@ def test_conversation_id_only_when_a_group_id_exists() -> None:
             {
                 "gen_ai.operation.name": "invoke_agent",
                 "gen_ai.agent.name": "Triage",
-                "gen_ai.provider.name": "openai",
                 "gen_ai.request.model": "m",
                 "gen_ai.conversation.id": "g",
                 "otel_agents.agent.tools": ["t"],
@@ -114,6 +124,7 @@ def test_conversation_id_only_when_a_group_id_exists() -> None:
                 "server.address": "api.openai.com",
                 "server.port": 443,
                 "gen_ai.conversation.id": "g",
+                "gen_ai.output.type": "text",
                 "gen_ai.request.temperature": 0.2,
                 "gen_ai.request.top_p": 1.0,
                 "gen_ai.request.max_tokens": 100,
@@ -128,8 +139,10 @@ def test_conversation_id_only_when_a_group_id_exists() -> None:
                 "gen_ai.operation.name": "execute_tool",
                 "gen_ai.tool.name": "lookup",
                 "gen_ai.tool.type": "function",
+                "gen_ai.agent.name": "Support",
                 "gen_ai.tool.call.id": "call_1",
                 "gen_ai.tool.description": "Looks up",
+                "gen_ai.conversation.id": "g",
             },
             id="function",
         ),
@@ -137,27 +150,31 @@ def test_conversation_id_only_when_a_group_id_exists() -> None:
             HandoffSpanData(from_agent="Triage"),
             "handoff Triage",
             SpanKind.INTERNAL,
-            {"otel_agents.handoff.from_agent": "Triage"},
+            {"gen_ai.conversation.id": "g", "otel_agents.handoff.from_agent": "Triage"},
             id="handoff",
         ),
         pytest.param(
             GuardrailSpanData(name="pii", kind="output"),
             "guardrail pii",
             SpanKind.INTERNAL,
-            {"otel_agents.guardrail.name": "pii", "otel_agents.guardrail.kind": "output"},
+            {
+                "gen_ai.conversation.id": "g",
+                "otel_agents.guardrail.name": "pii",
+                "otel_agents.guardrail.kind": "output",
+            },
             id="guardrail",
         ),
         pytest.param(
             CustomSpanData(name="db", data={"rows": 3}),
             "db",
             SpanKind.INTERNAL,
-            {},
+            {"gen_ai.conversation.id": "g"},
             id="custom",
         ),
     ],
 )
 def test_span_start(data: SpanData, name: str, kind: SpanKind, expected: dict[str, Any]) -> None:
-    start = mapping.span_start(data, conversation_id="g")
+    start = mapping.span_start(data, conversation_id="g", agent="Support", output_type="text")
     assert (start.name, start.kind, start.attributes) == (name, kind, expected)
 
 
@@ -191,7 +208,7 @@ def test_generation_end_reads_late_fields() -> None:
         chunk_count=9,
         output_chunk_count=7,
     )
-    end = mapping.span_end(data, include_content=False, limit=LIMIT)
+    end = mapping.span_end(data, on_span=False, on_event=False, limit=LIMIT)
     assert end.attributes == {
         "gen_ai.response.id": "resp_1",
         "gen_ai.response.model": "m-2025",
@@ -209,24 +226,29 @@ def test_generation_end_reads_late_fields() -> None:
 
 def test_non_streamed_generation_has_no_stream_timings() -> None:
     data = GenerationSpanData(model="m", time_to_first_chunk=0.1)
-    end = mapping.span_end(data, include_content=False, limit=LIMIT)
+    end = mapping.span_end(data, on_span=False, on_event=False, limit=LIMIT)
     assert "gen_ai.response.time_to_first_chunk" not in end.attributes
 
 
 def test_handoff_is_renamed_when_the_target_is_known() -> None:
     end = mapping.span_end(
-        HandoffSpanData(from_agent="Triage", to_agent="Support"), include_content=False, limit=LIMIT
+        HandoffSpanData(from_agent="Triage", to_agent="Support"),
+        on_span=False,
+        on_event=False,
+        limit=LIMIT,
     )
     assert end.new_name == "handoff Triage -> Support"
     assert end.attributes == {"otel_agents.handoff.to_agent": "Support"}
-    unresolved = mapping.span_end(HandoffSpanData(from_agent="T"), include_content=False, limit=9)
+    unresolved = mapping.span_end(
+        HandoffSpanData(from_agent="T"), on_span=False, on_event=False, limit=9
+    )
     assert unresolved.new_name is None and unresolved.attributes == {}
 
 
 @pytest.mark.parametrize("triggered", [True, False], ids=["tripped", "passed"])
 def test_guardrail_verdict_as_attributes_and_spec_event(triggered: bool) -> None:
     data = GuardrailSpanData(name="pii", kind="input", triggered=triggered)
-    end = mapping.span_end(data, include_content=False, limit=LIMIT)
+    end = mapping.span_end(data, on_span=False, on_event=False, limit=LIMIT)
     verdict = {
         "gen_ai.guardrail.component.name": "pii",
         "gen_ai.guardrail.source": "input",
@@ -234,19 +256,22 @@ def test_guardrail_verdict_as_attributes_and_spec_event(triggered: bool) -> None
         "gen_ai.guardrail.result.value": "true" if triggered else "false",
     }
     assert end.attributes == {"otel_agents.guardrail.triggered": triggered, **verdict}
-    assert end.events == [("gen_ai.guardrail.result", verdict)]
+    events = mapping.end_events(data, end, details=False)
+    assert events == [("gen_ai.guardrail.result", SeverityNumber.INFO, verdict)]
 
 
 def test_agent_end_reports_the_run_outcome() -> None:
     end = mapping.span_end(
-        AgentSpanData(name="A", run_outcome="max_turns"), include_content=False, limit=LIMIT
+        AgentSpanData(name="A", run_outcome="max_turns"), on_span=False, on_event=False, limit=LIMIT
     )
     assert end.attributes == {"otel_agents.run.outcome": "max_turns"}
 
 
 def test_custom_data_is_flattened_and_sensitive_data_is_content() -> None:
     data = {"s": "x", "n": 1, "f": 1.5, "b": True, "l": [1, 2], "mixed": [1, "a"], "d": {"k": 1}}
-    end = mapping.span_end(CustomSpanData(name="c", data=data), include_content=False, limit=LIMIT)
+    end = mapping.span_end(
+        CustomSpanData(name="c", data=data), on_span=False, on_event=False, limit=LIMIT
+    )
     assert end.attributes == {
         "otel_agents.custom.s": "x",
         "otel_agents.custom.n": 1,
@@ -257,9 +282,9 @@ def test_custom_data_is_flattened_and_sensitive_data_is_content() -> None:
         "otel_agents.custom.d": '{"k":1}',
     }
     secret = CustomSpanData(name="c", data={"note": "secret"}, sensitive=True)
-    assert mapping.span_end(secret, include_content=False, limit=LIMIT).attributes == {}
-    assert mapping.span_end(secret, include_content=False, limit=LIMIT).content == {}
-    captured = mapping.span_end(secret, include_content=True, limit=LIMIT)
+    assert mapping.span_end(secret, on_span=False, on_event=False, limit=LIMIT).attributes == {}
+    assert mapping.span_end(secret, on_span=False, on_event=False, limit=LIMIT).content == {}
+    captured = mapping.span_end(secret, on_span=True, on_event=True, limit=LIMIT)
     assert captured.content == {"otel_agents.custom.note": "secret"}
     assert captured.content_event == "otel_agents.custom.details"
 
@@ -281,10 +306,11 @@ def test_generation_content_in_the_spec_message_shapes() -> None:
             }
         ],
     )
-    assert mapping.span_end(data, include_content=False, limit=LIMIT).content == {}
-    end = mapping.span_end(data, include_content=True, limit=LIMIT)
+    assert mapping.span_end(data, on_span=False, on_event=False, limit=LIMIT).content == {}
+    end = mapping.span_end(data, on_span=True, on_event=True, limit=LIMIT)
     assert end.content_event == "gen_ai.client.inference.operation.details"
     content = {k: json.loads(str(v)) for k, v in end.content.items()}
+    assert content == end.event_content  # JSON strings on the span, structured on the event
     assert content == {
         "gen_ai.system_instructions": [{"type": "text", "content": "Be brief."}],
         "gen_ai.input.messages": [
@@ -308,8 +334,8 @@ def test_generation_content_in_the_spec_message_shapes() -> None:
 
 def test_tool_content_only_when_asked() -> None:
     data = FunctionSpanData(name="t", call_id="c", input='{"q": "x"}', output={"ok": True})
-    assert mapping.span_end(data, include_content=False, limit=LIMIT).content == {}
-    end = mapping.span_end(data, include_content=True, limit=LIMIT)
+    assert mapping.span_end(data, on_span=False, on_event=False, limit=LIMIT).content == {}
+    end = mapping.span_end(data, on_span=True, on_event=True, limit=LIMIT)
     assert end.content == {
         "gen_ai.tool.call.arguments": '{"q": "x"}',
         "gen_ai.tool.call.result": '{"ok":true}',
@@ -320,7 +346,7 @@ def test_tool_content_only_when_asked() -> None:
 def test_huge_content_stays_valid_json_within_the_limit() -> None:
     big = "x" * 50_000
     data = FunctionSpanData(name="t", input=json.dumps({"q": big}), output=big)
-    end = mapping.span_end(data, include_content=True, limit=2000)
+    end = mapping.span_end(data, on_span=True, on_event=True, limit=2000)
     arguments = str(end.content["gen_ai.tool.call.arguments"])
     assert len(arguments) <= 2000
     assert json.loads(arguments)["q"].startswith("xxx")
@@ -393,3 +419,33 @@ def test_error_message_is_content(
 def test_error_without_type_is_other() -> None:
     info = mapping.error_info(SpanError(message="m"), include_content=False, limit=LIMIT)
     assert info.error_type == sc.ERROR_TYPE_OTHER == "_OTHER"
+
+
+def test_a_failed_tool_has_arguments_but_no_result() -> None:
+    data = FunctionSpanData(name="t", call_id="c", input='{"q": "x"}', output="boom")
+    end = mapping.span_end(data, on_span=True, on_event=True, limit=LIMIT, failed=True)
+    assert end.content == {"gen_ai.tool.call.arguments": '{"q": "x"}'}
+
+
+@pytest.mark.parametrize(
+    ("agent_output_type", "expected"),
+    [(None, "text"), ("str", "text"), ("Answer", "json")],
+    ids=["none", "sdk-str", "structured"],
+)
+def test_output_type_of_an_agent(agent_output_type: str | None, expected: str) -> None:
+    assert mapping.output_type(agent_output_type) == expected
+
+
+def test_model_call_details_event_is_structured_and_carries_late_fields() -> None:
+    data = GenerationSpanData(
+        model="m", input=[{"role": "user", "content": "hi"}], usage={"input_tokens": 3}
+    )
+    end = mapping.span_end(data, on_span=False, on_event=True, limit=LIMIT)
+    assert end.content == {}
+    [(name, severity, attrs)] = mapping.end_events(data, end, details=True)
+    assert (name, severity) == ("gen_ai.client.inference.operation.details", SeverityNumber.DEBUG)
+    assert attrs["gen_ai.usage.input_tokens"] == 3
+    assert attrs["gen_ai.input.messages"] == [
+        {"role": "user", "parts": [{"type": "text", "content": "hi"}]}
+    ]
+    assert mapping.end_events(data, end, details=False) == []

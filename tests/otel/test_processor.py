@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace as trace_api
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -45,9 +46,12 @@ SECRETS = [
 
 
 def exported_text(pipeline: Pipeline) -> str:
-    """Every exported span's protobuf bytes, decoded leniently (what would go on the wire)."""
+    """Every exported span's and log record's protobuf bytes, decoded leniently (what would go
+    on the wire)."""
     spans = pipeline.exporter.get_finished_spans()
-    return encode_spans(spans).SerializeToString().decode("utf-8", "replace")
+    logs = pipeline.log_exporter.get_finished_logs()
+    wire = encode_spans(spans).SerializeToString() + encode_logs(logs).SerializeToString()
+    return wire.decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["run", "streamed"])
@@ -216,22 +220,26 @@ async def test_content_capture_modes(
     assert bridge().capture_mode is mode
     await scenario.run()
     nodes = pipeline.nodes()
+    logs = pipeline.logs()
     on_spans = {k for n in nodes for k in n.attributes if k in CONTENT_KEYS}
-    on_events = {k for n in nodes for _, attrs in n.events for k in attrs if k in CONTENT_KEYS}
+    on_events = {k for row in logs for k in row.attributes if k in CONTENT_KEYS}
     assert on_spans == (CONTENT_KEYS if mode.on_span else set())
     assert on_events == (CONTENT_KEYS if mode.on_event else set())
+    assert not any(name != "exception" for n in nodes for name, _ in n.events)  # opt-in only
     text = exported_text(pipeline)
     for secret in SECRETS:
         assert (secret in text) is mode.enabled, secret
+    details = pipeline.logs("gen_ai.client.inference.operation.details")
+    assert len(details) == (3 if mode.on_event else 0)  # one per model call
     if mode.on_event:
         chat = [n for n in nodes if n.name == "chat support-model"][-1]
-        assert [name for name, _ in chat.events] == ["gen_ai.client.inference.operation.details"]
-        details = chat.events[0][1]
-        messages_in = json.loads(details["gen_ai.input.messages"])
-        assert messages_in[0] == {
-            "role": "user",
-            "parts": [{"type": "text", "content": scenario.SECRET_PROMPT}],
-        }
+        last = details[-1]
+        assert (last.span_id, last.severity) == (chat.span_id, "DEBUG")
+        assert last.attributes["gen_ai.operation.name"] == "chat"
+        assert last.attributes["gen_ai.provider.name"] == chat.attributes["gen_ai.provider.name"]
+        first = last.attributes["gen_ai.input.messages"][0]  # structured, not a JSON string
+        assert first["role"] == "user"
+        assert first["parts"][0] == {"type": "text", "content": scenario.SECRET_PROMPT}
 
 
 async def test_redact_hook_sees_every_value_and_can_drop_or_rewrite(
@@ -330,10 +338,11 @@ async def test_open_spans_are_bounded_and_drops_counted(
         for span in reversed(spans):
             span.finish(reset_current=True)
     assert pipeline.points("otel_agents.telemetry.dropped") == [
-        ({"otel_agents.signal": "spans"}, 3)
+        ({"otel_agents.signal": "spans"}, 2)
     ]
     assert len([r for r in caplog.records if "spans open at once" in r.getMessage()]) == 1
-    assert {n.name for n in pipeline.nodes()} == {"s2", "s3"}
+    # Traces are bounded on their own (by the same bound): the workflow span survives.
+    assert {n.name for n in pipeline.nodes()} == {"invoke_workflow wf", "s2", "s3"}
     assert trace_api.get_current_span() is trace_api.INVALID_SPAN
 
 
@@ -371,22 +380,53 @@ async def test_metrics_are_recorded_once_per_span_with_bounded_attributes(
 ) -> None:
     bridge()
     await scenario.run()
-    durations = pipeline.points("gen_ai.client.operation.duration")
-    by_operation = Counter()
-    for attrs, point in durations:
-        by_operation[attrs["gen_ai.operation.name"]] += point.count
-        assert list(point.explicit_bounds) == list(sc.SECONDS_BUCKETS)
-        assert not any("id" in key.split(".")[-1] for key in attrs), attrs
-    assert by_operation == {"chat": 3, "invoke_agent": 2, "execute_tool": 2, "invoke_workflow": 1}
-    failed = [a for a, _ in durations if "error.type" in a]
+    counts: dict[str, int] = {}
+    for metric, buckets in (
+        ("gen_ai.client.operation.duration", sc.SECONDS_BUCKETS),
+        ("gen_ai.invoke_agent.duration", sc.AGENT_SECONDS_BUCKETS),
+        ("gen_ai.execute_tool.duration", sc.SECONDS_BUCKETS),
+        ("gen_ai.invoke_workflow.duration", sc.WORKFLOW_SECONDS_BUCKETS),
+    ):
+        counts[metric] = 0
+        for attrs, point in pipeline.points(metric):
+            counts[metric] += point.count
+            assert list(point.explicit_bounds) == list(buckets), metric
+            assert not any("id" in key.split(".")[-1] for key in attrs), attrs
+    # Model calls only on the client operation duration; each operation on its own histogram.
+    assert counts == {
+        "gen_ai.client.operation.duration": 3,
+        "gen_ai.invoke_agent.duration": 2,
+        "gen_ai.execute_tool.duration": 2,
+        "gen_ai.invoke_workflow.duration": 1,
+    }
+    chat = {k for a, _ in pipeline.points("gen_ai.client.operation.duration") for k in a}
+    assert chat == {
+        "gen_ai.operation.name",
+        "gen_ai.provider.name",
+        "gen_ai.request.model",
+        "gen_ai.response.model",
+    }
+    failed = [a for a, _ in pipeline.points("gen_ai.execute_tool.duration") if "error.type" in a]
     assert failed == [
         {
-            "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": "refund",
+            "gen_ai.tool.type": "function",
             "gen_ai.agent.name": "Support",
             "error.type": "ValueError",
         }
     ]
+    calls = {
+        a["gen_ai.agent.name"]: (p.count, p.sum)
+        for a, p in pipeline.points("gen_ai.invoke_agent.inference_calls")
+    }
+    assert calls == {"Triage": (1, 1), "Support": (1, 2)}
+    [(_, point)] = pipeline.points("gen_ai.invoke_agent.inference_calls")[:1]
+    assert list(point.explicit_bounds) == [1, 2, 4, 8, 16, 32, 64, 128]
+    tool_calls = {
+        a["gen_ai.agent.name"]: (p.count, p.sum)
+        for a, p in pipeline.points("gen_ai.invoke_agent.tool_calls")
+    }
+    assert tool_calls == {"Triage": (1, 0), "Support": (1, 2)}
     tokens = {
         (a["gen_ai.request.model"], a["gen_ai.token.type"]): (p.count, p.sum)
         for a, p in pipeline.points("gen_ai.client.token.usage")
@@ -475,7 +515,19 @@ async def test_guardrail_trip_is_counted_and_ends_the_run(
     assert [a["otel_agents.run.outcome"] for a, _ in runs] == ["guardrail_tripped"]
     guard = pipeline.span("guardrail blocker")
     assert guard.attributes["gen_ai.guardrail.result.value"] == "true"
-    assert guard.events[0][0] == "gen_ai.guardrail.result"
+    [verdict] = pipeline.logs("gen_ai.guardrail.result")
+    assert (verdict.span_id, verdict.trace_id) == (guard.span_id, guard_trace(pipeline, guard))
+    assert verdict.attributes["gen_ai.guardrail.result.value"] == "true"
+    # One agent, no trace() around it: a standalone invoke_agent root, marked ERROR.
+    root = pipeline.span("invoke_agent Guarded")
+    assert root.parent_id == "" and root.status == "ERROR"
+    assert root.attributes["error.type"].endswith("InputGuardrailTripwireTriggered")
+    assert not [n for n in pipeline.nodes() if n.name.startswith("invoke_workflow")]
+
+
+def guard_trace(pipeline: Pipeline, node: Any) -> str:
+    [span] = [s for s in pipeline.exporter.get_finished_spans() if s.name == node.name]
+    return f"{span.context.trace_id:032x}"
 
 
 def test_threads_running_sync_runs_do_not_cross_talk(bridge: Bridge, pipeline: Pipeline) -> None:

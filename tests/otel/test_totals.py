@@ -6,12 +6,14 @@ import threading
 from typing import Any
 
 import pytest
+from opentelemetry import trace as trace_api
 from opentelemetry.sdk.metrics import MeterProvider, ObservableCounter
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 
 from otel_agents.otel import semconv as sc
 from otel_agents.otel import totals
 from otel_agents.otel.metrics import get_metrics
+from otel_agents.otel.parenting import Entry
 from otel_agents.tracing.span_data import AgentSpanData, FunctionSpanData
 
 from ._trees import Pipeline
@@ -92,13 +94,8 @@ def test_stream_event_keys_become_type_and_name(pipeline: Pipeline) -> None:
         "agent_updated_stream_event": 1,
         "run_item_stream_event:tool_called": 0,  # nothing to add
     }
-    metrics.record_span(
-        AgentSpanData(name="A", stream_events=counts),
-        None,
-        error_type=None,
-        agent="A",
-        workflow=None,
-    )
+    entry = Entry(trace_api.INVALID_SPAN, "A", None, None)
+    metrics.record_span(AgentSpanData(name="A", stream_events=counts), None, None, entry)
     metrics.record_stream_events("A", {"raw_response_event:response.output_text.delta": 5})
     agent = (sc.GEN_AI_AGENT_NAME, "A")
     assert _sums(pipeline.reader, sc.METRIC_STREAM_EVENTS) == {
@@ -118,12 +115,13 @@ def test_stream_event_keys_become_type_and_name(pipeline: Pipeline) -> None:
 def test_adds_from_many_threads_are_all_counted(pipeline: Pipeline) -> None:
     metrics = get_metrics(pipeline.meter_provider)
     data = FunctionSpanData("t")
+    entry = Entry(trace_api.INVALID_SPAN, "A", None, None)
     start = threading.Barrier(4)
 
     def work() -> None:
         start.wait()
         for _ in range(5_000):
-            metrics.record_span(data, 0.001, error_type=None, agent="A", workflow=None)
+            metrics.record_span(data, 0.001, None, entry)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:

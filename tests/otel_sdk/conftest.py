@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from agents import set_trace_processors, set_tracing_disabled
 from agents.tracing import get_trace_provider as get_sdk_provider
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -41,7 +43,13 @@ def _pipeline() -> Pipeline:
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
-    return Pipeline(exporter, reader, tracer_provider, MeterProvider(metric_readers=[reader]))
+    log_exporter = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    meter_provider = MeterProvider(metric_readers=[reader])
+    return Pipeline(
+        exporter, reader, tracer_provider, meter_provider, log_exporter, logger_provider
+    )
 
 
 @pytest.fixture
@@ -79,6 +87,7 @@ def sdk_bridge(pipeline: Pipeline, sdk_state: None) -> Bridge:
     def install(**kwargs: Any) -> OTelTracingProcessor:
         kwargs.setdefault("tracer_provider", pipeline.tracer_provider)
         kwargs.setdefault("meter_provider", pipeline.meter_provider)
+        kwargs.setdefault("logger_provider", pipeline.logger_provider)
         processor = OTelTracingProcessor(**kwargs)
         set_trace_processors([processor])  # type: ignore[list-item]
         set_tracing_disabled(False)
@@ -90,4 +99,6 @@ def sdk_bridge(pipeline: Pipeline, sdk_state: None) -> Bridge:
 @pytest.fixture
 def our_bridge(our_pipeline: Pipeline) -> Iterator[Bridge]:
     """`our_bridge(**kwargs)`: the same for otel-agents' runner, on `our_pipeline`."""
-    yield from bridge_installer(our_pipeline.tracer_provider, our_pipeline.meter_provider)
+    yield from bridge_installer(
+        our_pipeline.tracer_provider, our_pipeline.meter_provider, our_pipeline.logger_provider
+    )

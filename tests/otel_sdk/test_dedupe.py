@@ -80,7 +80,7 @@ async def test_sdk_runs_have_one_llm_span_per_call(
     else:
         await sdk.Runner.run(agent, "hi")
     assert _by_scope(pipeline) == {
-        "otel_agents": ["chat gpt-test", "invoke_agent A", "invoke_workflow Agent workflow"]
+        "otel_agents": ["chat gpt-test", "invoke_agent A"]  # one agent: a standalone root
     }
 
 
@@ -99,5 +99,5 @@ async def test_our_runs_have_one_llm_span_per_call(
     agent = ours.Agent(name="A", model=model_class("gpt-test", openai_client=fake_openai.client()))
     await ours.Runner.run(agent, "hi")
     assert _by_scope(pipeline) == {
-        "otel_agents": ["chat gpt-test", "invoke_agent A", "invoke_workflow Agent workflow"]
+        "otel_agents": ["chat gpt-test", "invoke_agent A"]  # one agent: a standalone root
     }

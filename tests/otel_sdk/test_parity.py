@@ -23,21 +23,68 @@ CASES = [
 ]
 
 
+PROFILES = pytest.mark.parametrize("profile", ["default", "newest"])
+
+
+@PROFILES
 @pytest.mark.parametrize("options", CASES)
 async def test_sdk_tree_is_ours_but_for_the_documented_differences(
     options: Options,
+    profile: str,
     sdk_bridge: Bridge,
     our_bridge: Bridge,
     pipeline: Pipeline,
     our_pipeline: Pipeline,
 ) -> None:
-    sdk_bridge()
-    our_bridge()
+    sdk_bridge(semconv=profile)
+    our_bridge(semconv=profile)
     await run_sdk(options)
     await run_ours(options)
     ours = our_pipeline.tree()
     assert [n["name"] for n in ours] == ["invoke_workflow customer_support"]
     assert pipeline.tree() == expected_sdk_tree(ours, options)
+
+
+def _logs(pipeline: Pipeline) -> list[tuple[str, str, list[tuple[str, Any]]]]:
+    """Every log record: (event name, severity, sorted attributes), in emission order.
+
+    Content is compared by presence: the two runners word a failed tool's error text for the
+    model differently, and the scenario's SDK model server does not echo instructions in its
+    `Response`, where the adapter reads them (so `gen_ai.system_instructions` is left out)."""
+    content = {"gen_ai.input.messages", "gen_ai.output.messages"}
+    return [
+        (
+            row.event_name,
+            row.severity,
+            sorted(
+                (k, "<content>" if k in content else repr(v))
+                for k, v in row.attributes.items()
+                if k != "gen_ai.system_instructions"
+            ),
+        )
+        for row in pipeline.logs()
+    ]
+
+
+@PROFILES
+@pytest.mark.parametrize("capture", ["NO_CONTENT", "SPAN_AND_EVENT"])
+async def test_sdk_log_records_are_ours(
+    profile: str,
+    capture: str,
+    sdk_bridge: Bridge,
+    our_bridge: Bridge,
+    pipeline: Pipeline,
+    our_pipeline: Pipeline,
+) -> None:
+    sdk_bridge(semconv=profile, capture_content=capture)
+    our_bridge(semconv=profile, capture_content=capture)
+    await run_sdk(Options())
+    await run_ours(Options())
+    ours = _logs(our_pipeline)
+    names = [name for name, _, _ in ours]
+    assert "gen_ai.guardrail.result" in names
+    assert ("gen_ai.client.inference.operation.details" in names) is (capture != "NO_CONTENT")
+    assert _logs(pipeline) == ours
 
 
 def _points(pipeline: Pipeline) -> dict[str, list[tuple[tuple[tuple[str, Any], ...], Any]]]:
@@ -57,11 +104,16 @@ def _points(pipeline: Pipeline) -> dict[str, list[tuple[tuple[tuple[str, Any], .
     return out
 
 
+@PROFILES
 async def test_sdk_metrics_are_ours_but_for_the_failing_tools_error_type(
-    sdk_bridge: Bridge, our_bridge: Bridge, pipeline: Pipeline, our_pipeline: Pipeline
+    profile: str,
+    sdk_bridge: Bridge,
+    our_bridge: Bridge,
+    pipeline: Pipeline,
+    our_pipeline: Pipeline,
 ) -> None:
-    sdk_bridge()
-    our_bridge()
+    sdk_bridge(semconv=profile)
+    our_bridge(semconv=profile)
     await run_sdk(Options())
     await run_ours(Options())
     ours, theirs = _points(our_pipeline), _points(pipeline)

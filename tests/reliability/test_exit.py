@@ -21,6 +21,7 @@ from .test_exporter_faults import closed_port_endpoint
 
 SCRIPT = Path(__file__).with_name("user_script.py")
 RUNS = 5
+SPANS_PER_RUN = 2  # one agent on its own: its invoke_agent root and one model call
 OUTPUT = "".join(f"reply {i}\n" for i in range(RUNS))
 MARGIN_S = 5.0  # interpreter start, imports and a loaded machine; far below the export timeout
 
@@ -47,8 +48,8 @@ def run_script(**env: str) -> tuple[subprocess.CompletedProcess[str], float]:
 def test_exit_delivers_everything_still_queued(otlp_receiver: OTLPReceiver) -> None:
     done, _ = run_script(OTEL_EXPORTER_OTLP_ENDPOINT=otlp_receiver.http_endpoint)
     assert done.returncode == 0 and done.stdout == OUTPUT, done.stderr
-    spans = otlp_receiver.wait_for_spans(count=3 * RUNS, timeout=5)
-    assert len(spans) == 3 * RUNS
+    spans = otlp_receiver.wait_for_spans(count=SPANS_PER_RUN * RUNS, timeout=5)
+    assert len(spans) == SPANS_PER_RUN * RUNS
     assert len({s.trace_id for s in spans}) == RUNS
     otlp_receiver.wait_for_points(lambda ps: any(p.metric == "otel_agents.runs" for p in ps))
 

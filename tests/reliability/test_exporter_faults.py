@@ -28,7 +28,8 @@ from support.otlp_receiver import OTLPReceiver, ReceivedPoint
 from ._support import DROPPED, Pipeline, otlp_trace_pipeline, poll, simple_agent
 from .conftest import Bridge
 
-RUNS = 40  # x 3 spans (workflow, agent, chat) = 120 spans, well over the queue below
+RUNS = 60  # x 2 spans (agent, chat) = 120 spans, well over the queue below
+SPANS_PER_RUN = 2  # one agent on its own: its invoke_agent root and one model call
 QUEUE, BATCH = 64, 16
 EXPORT_TIMEOUT_S = 5  # what a run would wait per export if it ever waited on the exporter
 
@@ -130,7 +131,7 @@ async def test_a_broken_collector_never_slows_or_changes_runs_and_drops_are_coun
         assert threading.get_ident() not in export_threads, "exported on the event loop thread"
         # Bounded queue, every overflow counted, one log line for all of them.
         produced = len(otlp.produced.get_finished_spans())
-        assert produced == 3 * RUNS
+        assert produced == SPANS_PER_RUN * RUNS
         assert otlp.max_queue_size() == QUEUE and max(queue) <= QUEUE
         poll(lambda: pipeline.dropped() >= produced - QUEUE - BATCH, what="drops counted")
         assert len(drop_lines(caplog)) == 1, drop_lines(caplog)
@@ -179,7 +180,7 @@ async def test_when_the_collector_comes_back_what_was_queued_is_delivered_and_dr
 
         otlp_receiver.heal()
         made = {s.context.span_id for s in produced.get_finished_spans()}
-        assert len(made) == 3 * RUNS
+        assert len(made) == SPANS_PER_RUN * RUNS
         # Every span is either delivered or counted as dropped (the count travels as a metric).
         otlp_receiver.wait_for_points(
             lambda points: len(otlp_receiver.spans) + wire_dropped(points) == len(made),
@@ -217,7 +218,7 @@ async def test_a_transient_fault_is_retried_and_nothing_is_lost(
         outputs, _ = await timed_runs(10)
         assert outputs == [f"reply {i}" for i in range(10)]
         otlp.batch.force_flush()  # the test waits here (a worker thread would in production)
-        spans = otlp_receiver.wait_for_spans(count=30)
+        spans = otlp_receiver.wait_for_spans(count=10 * SPANS_PER_RUN)
         assert sorted(s.name for s in spans) == sorted(
             s.name for s in otlp.produced.get_finished_spans()
         )
@@ -239,7 +240,7 @@ async def test_retry_after_is_honoured_between_attempts(
         flusher.start()
         otlp_receiver.wait_for_requests(1)
         refused_at = time.monotonic()
-        otlp_receiver.wait_for_spans(count=3)
+        otlp_receiver.wait_for_spans(count=SPANS_PER_RUN)
         assert time.monotonic() - refused_at >= 0.25
         flusher.join(5)
     finally:

@@ -18,7 +18,7 @@ import pytest
 
 from support.otlp_receiver import OTLPReceiver
 
-from .test_exit import OUTPUT, RUNS, SCRIPT
+from .test_exit import OUTPUT, RUNS, SCRIPT, SPANS_PER_RUN
 
 
 @dataclass(frozen=True)
@@ -127,5 +127,5 @@ def test_an_invalid_otel_value_never_breaks_the_script(
     assert "Traceback" not in outcome.stderr, outcome.stderr
     if case.exported:
         receiver.wait_for_spans(
-            lambda spans: sum(s.resource.get("case") == name for s in spans) == 3 * RUNS
+            lambda spans: sum(s.resource.get("case") == name for s in spans) == SPANS_PER_RUN * RUNS
         )

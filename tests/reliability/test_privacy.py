@@ -113,8 +113,9 @@ async def run_everything(fake_openai: FakeOpenAI, api: str) -> None:
 def wire_bytes(receiver: OTLPReceiver, tracer_provider: Any, meter_provider: Any) -> bytes:
     """Everything sent to the collector (bodies decompressed, plus headers), once flushed."""
     assert setup.shutdown_within([tracer_provider, meter_provider], 10.0)
-    # 2 good runs x (workflow, agent, 2 chats, 2 tools, 2 custom spans) + (workflow, agent, chat)
-    spans = receiver.wait_for_spans(count=19)
+    # One agent, no trace(): no workflow span. 2 good runs x (agent, 2 chats, 2 tools, 2 custom
+    # spans) + the failed one (agent, chat)
+    spans = receiver.wait_for_spans(count=16)
     assert {s.name for s in spans} >= {"invoke_agent Support", "execute_tool refund", "audit"}
     receiver.wait_for_points(lambda ps: any(p.metric == "otel_agents.runs" for p in ps))
     requests = receiver.requests

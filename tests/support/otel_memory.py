@@ -26,7 +26,7 @@ def metric_points(reader: InMemoryMetricReader, metric: str) -> list[tuple[dict[
 
 
 def bridge_installer(
-    tracer_provider: TracerProvider, meter_provider: Any
+    tracer_provider: TracerProvider, meter_provider: Any, logger_provider: Any = None
 ) -> Iterator[Callable[..., OTelTracingProcessor]]:
     """For a fixture: yields `install(**kwargs)`, which makes an `OTelTracingProcessor` on these
     providers the only trace processor; the previous processors come back afterwards."""
@@ -36,6 +36,8 @@ def bridge_installer(
     def install(**kwargs: Any) -> OTelTracingProcessor:
         kwargs.setdefault("tracer_provider", tracer_provider)
         kwargs.setdefault("meter_provider", meter_provider)
+        if logger_provider is not None:
+            kwargs.setdefault("logger_provider", logger_provider)
         processor = OTelTracingProcessor(**kwargs)
         provider.set_processors([processor])
         provider.set_disabled(False)

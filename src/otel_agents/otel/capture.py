@@ -8,11 +8,11 @@ read too) or `OTelTracingProcessor(capture_content=...)`:
 | --------------------------- | ----------------------------------------------------- |
 | unset, `NO_CONTENT`, false  | nowhere                                               |
 | `SPAN_ONLY`, true           | span attributes                                       |
-| `EVENT_ONLY`                | a span event (model calls: `EVENT_INFERENCE_DETAILS`) |
+| `EVENT_ONLY`                | log records (model calls: `EVENT_INFERENCE_DETAILS`)  |
 | `SPAN_AND_EVENT`            | both                                                  |
 
-The spec's content event is a log-record event; the bridge records it as a span event because
-it installs no logger provider and a span event travels with the span it belongs to.
+Events are log records (`events.py`), with content in structured form; on spans content is JSON
+text, since span attributes cannot hold maps.
 
 Anything else logs ONE warning naming the variable, the value and the valid values, and captures
 nothing: a typo must never leak prompts.
@@ -123,6 +123,16 @@ def clean_str(text: str) -> str:
     return text
 
 
+METRIC_VALUE_LIMIT = 1024
+"""Longest metric attribute value: a metric series per 200 KB workflow name would cost every
+backend that stores it, and names longer than this are not names."""
+
+
+def metric_value(text: str) -> str:
+    """A metric attribute string: cleaned and at most `METRIC_VALUE_LIMIT` characters."""
+    return clean_str(text if len(text) <= METRIC_VALUE_LIMIT else text[:METRIC_VALUE_LIMIT])
+
+
 def truncate(text: str, limit: int) -> str:
     """At most `limit` characters, cleaned."""
     return clean_str(text if len(text) <= limit else text[:limit])
@@ -145,6 +155,11 @@ def to_json(value: Any, limit: int) -> str:
             return clean_str(text)
         budget //= 2
     return truncate(text, limit)
+
+
+def shorten(value: Any, limit: int) -> Any:
+    """`value` with every string inside cut to `limit` characters (structured event content)."""
+    return _shorten(value, limit)
 
 
 def _dumps(value: Any) -> str:

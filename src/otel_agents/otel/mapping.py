@@ -21,13 +21,15 @@ built when the caller asks for it (`include_content`), so nothing is serialised 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from opentelemetry._logs import SeverityNumber
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
+from .._naming import transfer_tool_name
 from ..tracing.span_data import (
     AgentSpanData,
     CustomSpanData,
@@ -39,7 +41,9 @@ from ..tracing.span_data import (
 )
 from . import messages
 from . import semconv as sc
-from .capture import to_json, truncate
+from .attributes import flatten, json_text, request_attributes, usage_attributes
+from .capture import shorten, to_json, truncate
+from .profiles import DEFAULT, Profile
 
 Attributes = dict[str, AttributeValue]
 
@@ -83,16 +87,16 @@ class SpanEnd:
 
     Attributes:
         attributes: Late attributes, always set.
-        content: Content attributes (empty unless content was asked for).
-        content_event: The event name that carries `content` in the event capture modes.
-        events: Other events to add (name, attributes).
+        content: Content attributes for the span (JSON strings; empty unless asked for).
+        event_content: The same content in structured form, for events (empty unless asked for).
+        content_event: The event that carries `event_content`.
         new_name: A better span name now that late fields are known, or None.
     """
 
     attributes: Attributes = field(default_factory=dict)
     content: Attributes = field(default_factory=dict)
+    event_content: dict[str, Any] = field(default_factory=dict)
     content_event: str | None = None
-    events: list[tuple[str, Attributes]] = field(default_factory=list)
     new_name: str | None = None
 
 
@@ -105,31 +109,65 @@ class ErrorInfo:
     event: Attributes
 
 
-def trace_start(trace: TraceLike) -> SpanStart:
-    """The root `invoke_workflow` span for a trace."""
+def workflow_start(
+    workflow: str | None,
+    *,
+    trace_id: str,
+    conversation_id: str | None,
+    metadata: Mapping[str, Any] | None,
+) -> SpanStart:
+    """The root `invoke_workflow` span of a trace (`workflow` None: no name is known)."""
+    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW}
+    _put(attrs, sc.GEN_AI_WORKFLOW_NAME, workflow)
+    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+    attrs[sc.OA_TRACE_ID] = trace_id
+    if metadata:
+        attrs.update(flatten(sc.OA_TRACE_METADATA_PREFIX, metadata))
+    name = f"{sc.OP_INVOKE_WORKFLOW} {workflow}" if workflow else sc.OP_INVOKE_WORKFLOW
+    return SpanStart(name, SpanKind.INTERNAL, attrs)
+
+
+def output_type(agent_output_type: str | None) -> str:
+    """`gen_ai.output.type` for an agent's output type name (None or "str": plain text)."""
+    return "text" if agent_output_type in (None, "", "str") else "json"
+
+
+def turn_start(agent: str, *, conversation_id: str | None) -> SpanStart:
+    """One run as a `handle_conversation_turn` span, named after its entry agent (#571)."""
     attrs: Attributes = {
-        sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW,
-        sc.GEN_AI_WORKFLOW_NAME: trace.name,
-        sc.OA_TRACE_ID: trace.trace_id,
+        sc.GEN_AI_OPERATION_NAME: sc.OP_HANDLE_CONVERSATION_TURN,
+        sc.GEN_AI_AGENT_NAME: agent,
     }
-    if trace.group_id:
-        attrs[sc.GEN_AI_CONVERSATION_ID] = trace.group_id
-    if trace.metadata:
-        attrs.update(flatten(sc.OA_TRACE_METADATA_PREFIX, trace.metadata))
-    return SpanStart(f"{sc.OP_INVOKE_WORKFLOW} {trace.name}", SpanKind.INTERNAL, attrs)
+    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+    return SpanStart(f"{sc.OP_HANDLE_CONVERSATION_TURN} {agent}", SpanKind.INTERNAL, attrs)
 
 
-def span_start(data: SpanData, *, conversation_id: str | None = None) -> SpanStart:
-    """Name, kind and start attributes for one span's data."""
+def span_start(
+    data: SpanData,
+    *,
+    conversation_id: str | None = None,
+    agent: str | None = None,
+    output_type: str | None = None,
+    profile: Profile = DEFAULT,
+) -> SpanStart:
+    """Name, kind and start attributes for one span's data.
+
+    Args:
+        data: The span's data.
+        conversation_id: The trace's `group_id`: every span of a conversation carries it.
+        agent: The agent the span runs under (tools carry its name).
+        output_type: The agent's `gen_ai.output.type` (model calls carry it).
+        profile: The conventions' profile (a handoff is a transfer tool call in the newest).
+    """
     if isinstance(data, AgentSpanData):
+        # No provider on an in-process agent span: the spec defines it on model calls only.
         attrs: Attributes = {
             sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
             sc.GEN_AI_AGENT_NAME: data.name,
         }
-        _put(attrs, sc.GEN_AI_PROVIDER_NAME, data.provider)
         _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
         _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
-        if data.output_type:
+        if data.output_type and data.output_type != "str":
             attrs[sc.GEN_AI_OUTPUT_TYPE] = "json"
             attrs[sc.OA_AGENT_OUTPUT_TYPE] = data.output_type
         if data.tools:
@@ -138,12 +176,15 @@ def span_start(data: SpanData, *, conversation_id: str | None = None) -> SpanSta
             attrs[sc.OA_AGENT_HANDOFFS] = list(data.handoffs)
         return SpanStart(f"{sc.OP_INVOKE_AGENT} {data.name}", SpanKind.INTERNAL, attrs)
     if isinstance(data, GenerationSpanData):
-        attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT, sc.GEN_AI_REQUEST_STREAM: data.stream}
+        attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT}
         _put(attrs, sc.GEN_AI_PROVIDER_NAME, data.provider)
         _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
         _put(attrs, sc.SERVER_ADDRESS, data.server_address)
         _put(attrs, sc.SERVER_PORT, data.server_port)
         _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        _put(attrs, sc.GEN_AI_OUTPUT_TYPE, output_type)
+        if data.stream:
+            attrs[sc.GEN_AI_REQUEST_STREAM] = True
         if data.model_config:
             attrs.update(request_attributes(data.model_config))
         name = f"{sc.OP_CHAT} {data.model}" if data.model else sc.OP_CHAT
@@ -154,29 +195,52 @@ def span_start(data: SpanData, *, conversation_id: str | None = None) -> SpanSta
             sc.GEN_AI_TOOL_NAME: data.name,
             sc.GEN_AI_TOOL_TYPE: data.tool_type,
         }
+        _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
         _put(attrs, sc.GEN_AI_TOOL_CALL_ID, data.call_id)
         _put(attrs, sc.GEN_AI_TOOL_DESCRIPTION, data.description)
+        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
         return SpanStart(f"{sc.OP_EXECUTE_TOOL} {data.name}", SpanKind.INTERNAL, attrs)
+    attrs = {}
+    if isinstance(data, HandoffSpanData) and profile.handoff_as_tool:
+        # #447: a transfer tool call of the source agent; tool and target known at its end.
+        attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
+        _put(attrs, sc.GEN_AI_AGENT_NAME, data.from_agent)
+        attrs[sc.GEN_AI_TOOL_TYPE] = "function"
+        attrs[sc.GEN_AI_TRANSFER_MODE] = sc.TRANSFER_MODE_PASS_CONTROL
+        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        return SpanStart(sc.OP_EXECUTE_TOOL, SpanKind.INTERNAL, attrs)
+    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
     if isinstance(data, HandoffSpanData):
-        attrs = {}
         _put(attrs, sc.OA_HANDOFF_FROM_AGENT, data.from_agent)
         return SpanStart(_handoff_name(data.from_agent, None), SpanKind.INTERNAL, attrs)
     if isinstance(data, GuardrailSpanData):
-        attrs = {sc.OA_GUARDRAIL_NAME: data.name, sc.OA_GUARDRAIL_KIND: data.kind}
+        attrs[sc.OA_GUARDRAIL_NAME] = data.name
+        attrs[sc.OA_GUARDRAIL_KIND] = data.kind
         return SpanStart(f"guardrail {data.name}", SpanKind.INTERNAL, attrs)
     if isinstance(data, CustomSpanData):
-        return SpanStart(data.name, SpanKind.INTERNAL, {})
+        return SpanStart(data.name, SpanKind.INTERNAL, attrs)
     # A span type we do not know (a newer tracing module): keep it visible under its type.
-    return SpanStart(str(getattr(data, "type", "span")), SpanKind.INTERNAL, {})
+    return SpanStart(str(getattr(data, "type", "span")), SpanKind.INTERNAL, attrs)
 
 
-def span_end(data: SpanData, *, include_content: bool, limit: int) -> SpanEnd:
-    """Late attributes, events, content and renames for one span's data at its end.
+def span_end(
+    data: SpanData,
+    *,
+    on_span: bool,
+    on_event: bool,
+    limit: int,
+    failed: bool = False,
+    profile: Profile = DEFAULT,
+) -> SpanEnd:
+    """Late attributes, content and renames for one span's data at its end.
 
     Args:
         data: The span's (final) data.
-        include_content: Whether to build content attributes (capture on AND span recording).
+        on_span: Build content attributes for the span (capture on AND span recording).
+        on_event: Build structured content for the content event.
         limit: Maximum length of any JSON or text value we build.
+        failed: The span ended in an error (a failed tool has no `gen_ai.tool.call.result`).
+        profile: The conventions' profile.
     """
     end = SpanEnd()
     attrs = end.attributes
@@ -193,49 +257,101 @@ def span_end(data: SpanData, *, include_content: bool, limit: int) -> SpanEnd:
             if data.chunk_count:  # 0: not counted (the OpenAI Agents SDK does not count chunks)
                 attrs[sc.OA_RESPONSE_CHUNK_COUNT] = data.chunk_count
                 attrs[sc.OA_RESPONSE_OUTPUT_CHUNK_COUNT] = data.output_chunk_count
-        if include_content:
-            end.content_event = sc.EVENT_INFERENCE_DETAILS
+        if on_span or on_event:
+            content: dict[str, Any] = {}
             if data.system_instructions is not None:
-                end.content[sc.GEN_AI_SYSTEM_INSTRUCTIONS] = to_json(
-                    messages.system_instructions(data.system_instructions), limit
+                content[sc.GEN_AI_SYSTEM_INSTRUCTIONS] = messages.system_instructions(
+                    data.system_instructions
                 )
             if data.input is not None:
-                end.content[sc.GEN_AI_INPUT_MESSAGES] = to_json(
-                    messages.input_messages(data.input), limit
-                )
+                content[sc.GEN_AI_INPUT_MESSAGES] = messages.input_messages(data.input)
             if data.output is not None:
-                end.content[sc.GEN_AI_OUTPUT_MESSAGES] = to_json(
-                    messages.output_messages(data.output), limit
-                )
+                content[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(data.output)
+            if on_span:
+                end.content = {k: to_json(v, limit) for k, v in content.items()}
+            if on_event:
+                end.event_content = {k: shorten(v, limit) for k, v in content.items()}
+            end.content_event = sc.EVENT_INFERENCE_DETAILS
     elif isinstance(data, FunctionSpanData):
         _put(attrs, sc.GEN_AI_TOOL_CALL_ID, data.call_id)
-        if include_content:
-            end.content_event = sc.EVENT_TOOL_CALL_DETAILS
+        if on_span or on_event:
             if data.input is not None:
-                end.content[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = _json_text(data.input, limit)
-            if data.output is not None:
-                end.content[sc.GEN_AI_TOOL_CALL_RESULT] = _json_text(data.output, limit)
+                end.content[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = json_text(data.input, limit)
+            if data.output is not None and not failed:
+                end.content[sc.GEN_AI_TOOL_CALL_RESULT] = json_text(data.output, limit)
+            if on_event:
+                end.event_content = dict(end.content)
+                end.content_event = sc.EVENT_TOOL_CALL_DETAILS
     elif isinstance(data, HandoffSpanData):
-        if data.to_agent:
+        if data.to_agent and profile.handoff_as_tool:
+            tool = transfer_tool_name(data.to_agent)
+            attrs[sc.GEN_AI_TOOL_NAME] = tool
+            attrs[sc.GEN_AI_TRANSFER_TARGET_NAME] = data.to_agent
+            end.new_name = f"{sc.OP_EXECUTE_TOOL} {tool}"
+        elif data.to_agent:
             attrs[sc.OA_HANDOFF_TO_AGENT] = data.to_agent
             end.new_name = _handoff_name(data.from_agent, data.to_agent)
     elif isinstance(data, GuardrailSpanData):
-        verdict: Attributes = {
-            sc.GEN_AI_GUARDRAIL_COMPONENT_NAME: data.name,
-            sc.GEN_AI_GUARDRAIL_SOURCE: data.kind,
-            sc.GEN_AI_GUARDRAIL_RESULT_TYPE: sc.GUARDRAIL_RESULT_TYPE_TRIPWIRE,
-            sc.GEN_AI_GUARDRAIL_RESULT_VALUE: "true" if data.triggered else "false",
-        }
         attrs[sc.OA_GUARDRAIL_TRIGGERED] = data.triggered
-        attrs.update(verdict)
-        end.events.append((sc.EVENT_GUARDRAIL_RESULT, dict(verdict)))
+        attrs.update(guardrail_verdict(data))
     elif isinstance(data, CustomSpanData):
         if not data.sensitive:
             attrs.update(flatten(sc.OA_CUSTOM_PREFIX, data.data, limit))
-        elif include_content:
-            end.content_event = sc.EVENT_CUSTOM_DETAILS
+        elif on_span or on_event:
             end.content.update(flatten(sc.OA_CUSTOM_PREFIX, data.data, limit))
+            if on_event:
+                end.event_content = dict(end.content)
+                end.content_event = sc.EVENT_CUSTOM_DETAILS
     return end
+
+
+def guardrail_verdict(data: GuardrailSpanData) -> Attributes:
+    """The `gen_ai.guardrail.*` attributes of one verdict (gen-ai-guardrails.md)."""
+    return {
+        sc.GEN_AI_GUARDRAIL_COMPONENT_NAME: data.name,
+        sc.GEN_AI_GUARDRAIL_SOURCE: data.kind,
+        sc.GEN_AI_GUARDRAIL_RESULT_TYPE: sc.GUARDRAIL_RESULT_TYPE_TRIPWIRE,
+        sc.GEN_AI_GUARDRAIL_RESULT_VALUE: "true" if data.triggered else "false",
+    }
+
+
+Event = tuple[str, SeverityNumber, dict[str, Any]]
+
+
+def end_events(data: SpanData, end: SpanEnd, *, details: bool) -> list[Event]:
+    """The events (log records) a span emits as it ends, besides a failed call's exception.
+
+    Args:
+        data: The span's data.
+        end: What `span_end` built for it (its structured content, if any).
+        details: Whether model calls get their `gen_ai.client.inference.operation.details`.
+    """
+    if isinstance(data, GuardrailSpanData):
+        return [(sc.EVENT_GUARDRAIL_RESULT, SeverityNumber.INFO, dict(guardrail_verdict(data)))]
+    if isinstance(data, GenerationSpanData):
+        if not details:
+            return []
+        attrs: dict[str, Any] = dict(end.attributes)
+        attrs.update(end.event_content)
+        return [(sc.EVENT_INFERENCE_DETAILS, SeverityNumber.DEBUG, attrs)]
+    if end.event_content and end.content_event:  # tools' and custom spans' content
+        return [(end.content_event, SeverityNumber.DEBUG, dict(end.event_content))]
+    return []
+
+
+def exception_event(
+    data: GenerationSpanData, error: SpanErrorLike, *, include_content: bool, limit: int
+) -> dict[str, Any]:
+    """`gen_ai.client.operation.exception` attributes for a failed model call."""
+    attrs: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT}
+    _put(attrs, sc.GEN_AI_PROVIDER_NAME, data.provider)
+    _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
+    _put(attrs, sc.SERVER_ADDRESS, data.server_address)
+    _put(attrs, sc.SERVER_PORT, data.server_port)
+    info = error_info(error, include_content=include_content, limit=limit)
+    attrs[sc.ERROR_TYPE] = info.error_type
+    attrs.update(info.event)
+    return attrs
 
 
 def error_info(error: SpanErrorLike, *, include_content: bool, limit: int) -> ErrorInfo:
@@ -256,106 +372,11 @@ def error_info(error: SpanErrorLike, *, include_content: bool, limit: int) -> Er
     return ErrorInfo(error_type, description, event)
 
 
-def request_attributes(config: Mapping[str, Any]) -> Attributes:
-    """`gen_ai.request.*` attributes for the model settings that were set."""
-    attrs: Attributes = {}
-    for key, name, kind in _REQUEST_PARAMS:
-        value = config.get(key)
-        if kind is bool:
-            if isinstance(value, bool):
-                attrs[name] = value
-        elif value is None or isinstance(value, bool):
-            continue  # bool is an int: never report True as a temperature
-        elif kind is float and isinstance(value, (int, float)):
-            attrs[name] = float(value)
-        elif (kind is int and isinstance(value, int)) or (kind is str and isinstance(value, str)):
-            attrs[name] = value
-    stop = config.get("stop")
-    if isinstance(stop, str):
-        attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-    elif isinstance(stop, (list, tuple)):
-        attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
-    n = config.get("n")
-    if isinstance(n, int) and not isinstance(n, bool) and n != 1:
-        attrs[sc.GEN_AI_REQUEST_CHOICE_COUNT] = n
-    return attrs
-
-
-_REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
-    ("temperature", sc.GEN_AI_REQUEST_TEMPERATURE, float),
-    ("top_p", sc.GEN_AI_REQUEST_TOP_P, float),
-    ("top_k", sc.GEN_AI_REQUEST_TOP_K, float),
-    ("max_tokens", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
-    ("frequency_penalty", sc.GEN_AI_REQUEST_FREQUENCY_PENALTY, float),
-    ("presence_penalty", sc.GEN_AI_REQUEST_PRESENCE_PENALTY, float),
-    ("seed", sc.GEN_AI_REQUEST_SEED, int),
-    ("tool_choice", sc.OA_REQUEST_TOOL_CHOICE, str),
-    ("parallel_tool_calls", sc.OA_REQUEST_PARALLEL_TOOL_CALLS, bool),
-)
-
-
-def usage_attributes(usage: Mapping[str, int] | None) -> Attributes:
-    """`gen_ai.usage.*` for a generation's token usage (keys from GenerationSpanData.usage)."""
-    attrs: Attributes = {}
-    if not usage:
-        return attrs
-    for key, name in (
-        ("input_tokens", sc.GEN_AI_USAGE_INPUT_TOKENS),
-        ("output_tokens", sc.GEN_AI_USAGE_OUTPUT_TOKENS),
-        ("cached_input_tokens", sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-        ("reasoning_tokens", sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
-    ):
-        value = usage.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            attrs[name] = value
-    return attrs
-
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def flatten(prefix: str, data: Mapping[str, Any], limit: int | None = None) -> Attributes:
-    """`{prefix}{key}` attributes for a dict: primitives and homogeneous lists of primitives as
-    they are, anything else as JSON (bounded by `limit`). None values are skipped."""
-    out: Attributes = {}
-    bound = limit or 2**31
-    for key, value in data.items():
-        if value is None:
-            continue
-        name = f"{prefix}{key}"
-        if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
-            out[name] = str(value)  # OTLP ints are int64: a bigger one would be dropped
-        elif isinstance(value, (str, bool, int, float)):
-            out[name] = value
-        elif isinstance(value, (list, tuple)) and _homogeneous(value):
-            out[name] = list(value)
-        else:
-            out[name] = to_json(value, bound)
-    return out
-
-
-def _homogeneous(values: Sequence[Any]) -> bool:
-    # OTel arrays must hold one primitive type; bool is an int subclass, so compare exact types.
-    if not values:
-        return False
-    first = type(values[0])
-    return first in (str, bool, int, float) and all(type(v) is first for v in values)
-
-
-def _json_text(value: Any, limit: int) -> str:
-    """A tool argument/result as JSON text: JSON strings pass through, others are encoded."""
-    if isinstance(value, str):
-        if len(value) <= limit:
-            return value
-        return to_json(messages.parse_json_or_text(value), limit)
-    return to_json(value, limit)
-
-
 def _handoff_name(from_agent: str | None, to_agent: str | None) -> str:
     name = f"handoff {from_agent}" if from_agent else "handoff"
     return f"{name} -> {to_agent}" if to_agent else name
 
 
-def _put(attrs: Attributes, key: str, value: AttributeValue | None) -> None:
+def _put(attrs: dict[str, Any], key: str, value: AttributeValue | None) -> None:
     if value is not None:
         attrs[key] = value

@@ -1,8 +1,11 @@
 """The bridge's metric instruments, created once per meter provider, and what each span records.
 
-Histograms follow the GenAI conventions (names, units, attributes and the spec's advisory bucket
-boundaries, passed as `explicit_bucket_boundaries_advisory` so any SDK pipeline gets useful
-buckets without a View). Counters are ours (`otel_agents.*`) and count what the conventions do not
+Histograms follow the GenAI conventions of the processor's profile (`profiles.py`: names, units,
+attributes and the spec's advisory bucket boundaries, passed as
+`explicit_bucket_boundaries_advisory` so any SDK pipeline gets useful buckets without a View):
+per model call (duration, tokens, time to first chunk, one time-per-output-chunk point per chunk
+after the first), per agent invocation (duration, model calls, tool calls), per tool call and
+per workflow. Counters are ours (`otel_agents.*`) and count what the conventions do not
 cover: stream events by type and name, runs by outcome, tool calls by outcome, handoffs, guardrail
 trips, and telemetry the bridge or its export pipeline had to drop.
 
@@ -24,10 +27,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from opentelemetry.metrics import MeterProvider, get_meter_provider
+from opentelemetry.metrics import Histogram, MeterProvider, get_meter_provider
 from opentelemetry.util.types import AttributeValue
 
 from ..tracing.span_data import (
@@ -39,7 +42,18 @@ from ..tracing.span_data import (
     SpanData,
 )
 from . import semconv as sc
-from .capture import clean_str
+from .capture import metric_value
+from .metric_attributes import (
+    agent_attributes,
+    chat_attributes,
+    invocation_attributes,
+    safe,
+    tool_attributes,
+    with_token_types,
+    workflow_attributes,
+)
+from .parenting import Entry
+from .profiles import DEFAULT, Profile
 from .totals import Totals
 
 Attributes = dict[str, AttributeValue]
@@ -48,38 +62,69 @@ _MAX_CACHED = 2000  # histogram attribute dicts kept per span kind; beyond, buil
 _T = TypeVar("_T")
 
 _lock = threading.Lock()
-_by_provider: weakref.WeakKeyDictionary[Any, BridgeMetrics] = weakref.WeakKeyDictionary()
-_by_id: dict[int, tuple[Any, BridgeMetrics]] = {}  # providers that cannot be weakly referenced
+# Instruments per meter provider, one set per profile.
+_by_provider: weakref.WeakKeyDictionary[Any, dict[str, BridgeMetrics]] = weakref.WeakKeyDictionary()
+_by_id: dict[int, tuple[Any, dict[str, BridgeMetrics]]] = {}  # providers without weakrefs
 
 
 class BridgeMetrics:
-    """The instruments of one meter provider. Use `get_metrics()`, not the constructor."""
+    """The instruments of one meter provider and profile. Use `get_metrics()`."""
 
-    def __init__(self, meter_provider: MeterProvider) -> None:
+    def __init__(self, meter_provider: MeterProvider, profile: Profile = DEFAULT) -> None:
+        self.profile = profile
         meter = meter_provider.get_meter(sc.SCOPE_NAME, scope_version())
-        self.token_usage = meter.create_histogram(
-            sc.METRIC_TOKEN_USAGE,
-            unit="{token}",
-            description="Number of input and output tokens used.",
-            explicit_bucket_boundaries_advisory=sc.TOKEN_BUCKETS,
+
+        def histogram(name: str | None, unit: str, text: str, buckets: Sequence[float]) -> Any:
+            if name is None:
+                return None
+            return meter.create_histogram(
+                name, unit=unit, description=text, explicit_bucket_boundaries_advisory=buckets
+            )
+
+        seconds, agent_s = sc.SECONDS_BUCKETS, sc.AGENT_SECONDS_BUCKETS
+        self.duration: Histogram = histogram(
+            profile.inference_duration, "s", "GenAI model call duration.", seconds
         )
-        self.duration = meter.create_histogram(
-            sc.METRIC_OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration.",
-            explicit_bucket_boundaries_advisory=sc.SECONDS_BUCKETS,
+        self.time_to_first_chunk: Histogram = histogram(
+            profile.time_to_first_chunk, "s", "Time to the first chunk of a streamed response.",
+            seconds,
+        )  # fmt: skip
+        self.time_per_output_chunk: Histogram = histogram(
+            profile.time_per_output_chunk, "s",
+            "Time between output chunks, one point per chunk after the first.", seconds,
+        )  # fmt: skip
+        self.token_usage: Histogram | None = histogram(
+            profile.token_usage, "{token}", "Number of input and output tokens used.",
+            sc.TOKEN_BUCKETS,
+        )  # fmt: skip
+        self.token_counters = tuple(
+            (key, meter.create_counter(name, unit="{token}", description=f"Tokens: {key}."))
+            for key, name in profile.token_counters
         )
-        self.time_to_first_chunk = meter.create_histogram(
-            sc.METRIC_TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time from the request to the first chunk of a streamed response.",
-            explicit_bucket_boundaries_advisory=sc.SECONDS_BUCKETS,
+        self.token_histograms = tuple(
+            (key, histogram(name, "{token}", f"Tokens per model call: {key}.", sc.TOKEN_BUCKETS))
+            for key, name in profile.token_histograms
         )
-        self.time_per_output_chunk = meter.create_histogram(
-            sc.METRIC_TIME_PER_OUTPUT_CHUNK,
-            unit="s",
-            description="Mean time between output chunks after the first, per streamed response.",
-            explicit_bucket_boundaries_advisory=sc.SECONDS_BUCKETS,
+        self.agent_duration: Histogram | None = histogram(
+            profile.agent_duration, "s", "Duration of an in-process agent invocation.", agent_s
+        )
+        self.workflow_duration: Histogram | None = histogram(
+            profile.workflow_duration, "s", "Duration of a workflow execution.",
+            sc.WORKFLOW_SECONDS_BUCKETS,
+        )  # fmt: skip
+        self.invocation_duration: Histogram | None = histogram(
+            profile.invocation_duration, "s", "Duration of an invocation.", agent_s
+        )
+        self.inference_calls: Histogram = histogram(
+            sc.METRIC_INVOKE_AGENT_INFERENCE_CALLS, "{inference_call}",
+            "Model calls an agent invocation made.", sc.COUNT_BUCKETS,
+        )  # fmt: skip
+        self.agent_tool_calls: Histogram = histogram(
+            sc.METRIC_INVOKE_AGENT_TOOL_CALLS, "{tool_call}",
+            "Tool calls an agent invocation made.", sc.COUNT_BUCKETS,
+        )  # fmt: skip
+        self.tool_duration: Histogram = histogram(
+            sc.METRIC_EXECUTE_TOOL_DURATION, "s", "Duration of a tool execution.", seconds
         )
         self._stream_events = Totals(
             (sc.OA_STREAM_EVENT_TYPE, sc.OA_STREAM_EVENT_NAME, sc.GEN_AI_AGENT_NAME),
@@ -90,56 +135,37 @@ class BridgeMetrics:
         self._handoffs = Totals((sc.OA_HANDOFF_FROM_AGENT, sc.OA_HANDOFF_TO_AGENT))
         self._guardrail_trips = Totals((sc.OA_GUARDRAIL_NAME, sc.OA_GUARDRAIL_KIND))
         self._dropped = Totals((sc.OA_SIGNAL,))
-        self.stream_events = meter.create_observable_counter(
-            sc.METRIC_STREAM_EVENTS,
-            [self._stream_events.observe],
-            unit="{event}",
-            description="Stream events emitted to callers.",
+
+        def observed(name: str, totals: Totals, unit: str, description: str) -> Any:
+            return meter.create_observable_counter(
+                name, [totals.observe], unit=unit, description=description
+            )
+
+        self.stream_events = observed(
+            sc.METRIC_STREAM_EVENTS, self._stream_events, "{event}",
+            "Stream events emitted to callers.",
+        )  # fmt: skip
+        self.runs = observed(sc.METRIC_RUNS, self._runs, "{run}", "Agent runs, by outcome.")
+        self.tool_calls = observed(
+            sc.METRIC_TOOL_CALLS, self._tool_calls, "{call}", "Tool calls, by tool and outcome."
         )
-        self.runs = meter.create_observable_counter(
-            sc.METRIC_RUNS,
-            [self._runs.observe],
-            unit="{run}",
-            description="Agent runs, by outcome.",
+        self.handoffs = observed(
+            sc.METRIC_HANDOFFS, self._handoffs, "{handoff}", "Handoffs between agents."
         )
-        self.tool_calls = meter.create_observable_counter(
-            sc.METRIC_TOOL_CALLS,
-            [self._tool_calls.observe],
-            unit="{call}",
-            description="Tool calls, by tool and outcome.",
-        )
-        self.handoffs = meter.create_observable_counter(
-            sc.METRIC_HANDOFFS,
-            [self._handoffs.observe],
-            unit="{handoff}",
-            description="Handoffs between agents.",
-        )
-        self.guardrail_trips = meter.create_observable_counter(
-            sc.METRIC_GUARDRAIL_TRIPS,
-            [self._guardrail_trips.observe],
-            unit="{trip}",
-            description="Guardrail tripwires fired.",
-        )
-        self.dropped = meter.create_observable_counter(
-            sc.METRIC_TELEMETRY_DROPPED,
-            [self._dropped.observe],
-            unit="{item}",
-            description="Spans or metric points the bridge or its export pipeline dropped.",
-        )
-        # Cleaned histogram attribute dicts by key, built once (bounded; never mutated after).
-        self._agent_attrs: dict[tuple[Any, ...], Attributes] = {}
+        self.guardrail_trips = observed(
+            sc.METRIC_GUARDRAIL_TRIPS, self._guardrail_trips, "{trip}",
+            "Guardrail tripwires fired.",
+        )  # fmt: skip
+        self.dropped = observed(
+            sc.METRIC_TELEMETRY_DROPPED, self._dropped, "{item}",
+            "Spans, log records or metric points the bridge or its export pipeline dropped.",
+        )  # fmt: skip
+        # Cleaned attribute dicts by key, built once (bounded; never mutated after).
         self._chat_attrs: dict[tuple[Any, ...], tuple[Attributes, Attributes, Attributes]] = {}
-        self._tool_attrs: dict[tuple[Any, ...], Attributes] = {}
-        self._workflow_attrs: dict[tuple[Any, ...], Attributes] = {}
+        self._attrs: dict[tuple[Any, ...], Attributes] = {}
 
     def record_span(
-        self,
-        data: SpanData,
-        seconds: float | None,
-        *,
-        error_type: str | None,
-        agent: str | None,
-        workflow: str | None,
+        self, data: SpanData, seconds: float | None, error_type: str | None, entry: Entry
     ) -> None:
         """Everything one ended span records.
 
@@ -147,87 +173,113 @@ class BridgeMetrics:
             data: The span's final data.
             seconds: Its duration, when known.
             error_type: Its `error.type`, or None when it did not fail.
-            agent: The agent it ran under (its own name for agent spans).
-            workflow: Its trace's workflow name.
+            entry: Its bridge entry: the agent it ran under (its own name for agent spans),
+                its trace's workflow, whether it is nested in another invocation, and (agents)
+                its model and tool call counts.
         """
+        agent = entry.agent
         if isinstance(data, GenerationSpanData):
             key: tuple[Any, ...] = (
-                data.provider,
-                data.model,
-                data.response_model,
-                data.server_address,
-                data.server_port,
-                agent,
-            )
+                data.provider, data.model, data.response_model,
+                data.server_address, data.server_port,
+            )  # fmt: skip
             chat = self._chat_attrs.get(key)
             if chat is None:
-                chat = _keep(self._chat_attrs, key, _chat_attributes(key))
+                chat = _keep(self._chat_attrs, key, chat_attributes(key))
             if seconds is not None:
-                self._duration(chat[0], seconds, error_type)
+                _record(self.duration, seconds, chat[0], error_type)
             usage = data.usage
             if usage:
                 self._tokens(chat, usage)
             if data.stream:
                 if data.time_to_first_chunk is not None:
                     self.time_to_first_chunk.record(max(data.time_to_first_chunk, 0.0), chat[0])
-                if data.time_per_output_chunk is not None:
-                    self.time_per_output_chunk.record(max(data.time_per_output_chunk, 0.0), chat[0])
+                record = self.time_per_output_chunk.record
+                for gap in data.output_chunk_gaps:
+                    record(gap if gap > 0.0 else 0.0, chat[0])
         elif isinstance(data, AgentSpanData):
-            name = data.name
+            name, model = data.name, data.model
+            attrs = self._cached(("agent", name, model), lambda: agent_attributes(name, model))
             if seconds is not None:
-                key = (name, data.provider, data.model)
-                attrs = self._agent_attrs.get(key)
-                if attrs is None:
-                    attrs = _keep(self._agent_attrs, key, _agent_attributes(key))
-                self._duration(attrs, seconds, error_type)
+                if self.agent_duration is not None:
+                    _record(self.agent_duration, seconds, attrs, error_type)
+                self.record_invocation(
+                    sc.OP_INVOKE_AGENT, seconds, error_type, nested=entry.nested, agent=name,
+                    model=model,
+                )  # fmt: skip
+            calls = self._cached(("calls", name), lambda: agent_attributes(name, None))
+            self.inference_calls.record(entry.inference_calls, calls)
+            self.agent_tool_calls.record(entry.tool_calls, calls)
             if data.stream_events:
                 self.record_stream_events(name, data.stream_events)
             if data.run_outcome:
-                self._runs.add((data.run_outcome, name, workflow))
+                self._runs.add((data.run_outcome, name, entry.workflow))
         elif isinstance(data, FunctionSpanData):
+            tool, kind = data.name, data.tool_type
             if seconds is not None:
-                key = (data.name, agent)
-                attrs = self._tool_attrs.get(key)
-                if attrs is None:
-                    attrs = _keep(self._tool_attrs, key, _tool_attributes(key))
-                self._duration(attrs, seconds, error_type)
-            self._tool_calls.add((data.name, "success" if error_type is None else "error", agent))
+                attrs = self._cached(
+                    ("tool", tool, kind, agent), lambda: tool_attributes(tool, kind, agent)
+                )
+                _record(self.tool_duration, seconds, attrs, error_type)
+            self._tool_calls.add((tool, "success" if error_type is None else "error", agent))
         elif isinstance(data, HandoffSpanData):
             self._handoffs.add((data.from_agent or "unknown", data.to_agent or "unknown"))
         elif isinstance(data, GuardrailSpanData) and data.triggered:
             self._guardrail_trips.add((data.name, data.kind))
 
-    def record_workflow(self, workflow: str | None, seconds: float) -> None:
-        """One trace's `invoke_workflow` duration."""
-        key = (workflow,)
-        attrs = self._workflow_attrs.get(key)
-        if attrs is None:
-            built: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW}
-            _put(built, sc.GEN_AI_WORKFLOW_NAME, workflow)
-            attrs = _keep(self._workflow_attrs, key, _safe(built))
-        self._duration(attrs, seconds, None)
+    def record_workflow(
+        self, workflow: str | None, seconds: float, error_type: str | None = None
+    ) -> None:
+        """One workflow's duration (a trace's `invoke_workflow` span)."""
+        if self.workflow_duration is not None:
+            attrs = self._cached(("workflow", workflow), lambda: workflow_attributes(workflow))
+            _record(self.workflow_duration, seconds, attrs, error_type)
+        self.record_invocation(
+            sc.OP_INVOKE_WORKFLOW, seconds, error_type, nested=False, workflow=workflow
+        )
+
+    def record_invocation(
+        self,
+        operation: str,
+        seconds: float,
+        error_type: str | None,
+        *,
+        nested: bool,
+        agent: str | None = None,
+        workflow: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """One `gen_ai.invocation.duration` point (newest profile; a no-op in the default)."""
+        if self.invocation_duration is None:
+            return
+        key = ("invocation", operation, nested, agent, workflow, model)
+        attrs = self._cached(
+            key, lambda: invocation_attributes(operation, nested, agent, workflow, model)
+        )
+        _record(self.invocation_duration, seconds, attrs, error_type)
 
     def record_operation(
         self, attrs: Attributes, seconds: float, *, error_type: str | None = None
     ) -> None:
-        """One `gen_ai.client.operation.duration` point (chat, invoke_agent, execute_tool, ...)."""
-        self._duration(_safe(dict(attrs)), seconds, error_type)
+        """One model call duration point (the profile's inference duration histogram)."""
+        _record(self.duration, seconds, safe(dict(attrs)), error_type)
 
     def record_usage(self, attrs: Attributes, usage: Mapping[str, int] | None) -> None:
-        """Input and output token counts of one model call, when the provider reported them."""
-        if not usage:
-            return
-        base = _safe(dict(attrs))
-        self._tokens(_with_token_types(base), usage)
+        """Token counts of one model call, when the provider reported them."""
+        if usage:
+            self._tokens(with_token_types(safe(dict(attrs))), usage)
 
     def record_stream_timing(
-        self, attrs: Attributes, first_chunk: float | None, per_chunk: float | None
+        self, attrs: Attributes, first_chunk: float | None, gaps: float | Sequence[float] = ()
     ) -> None:
-        """Streaming latency of one model call (only called for streamed calls)."""
+        """Streaming latency of one model call: time to first chunk, then each later gap."""
+        cleaned = safe(dict(attrs))
+        if isinstance(gaps, (int, float)):
+            gaps = (gaps,)
         if first_chunk is not None:
-            self.time_to_first_chunk.record(max(first_chunk, 0.0), _safe(attrs))
-        if per_chunk is not None:
-            self.time_per_output_chunk.record(max(per_chunk, 0.0), _safe(attrs))
+            self.time_to_first_chunk.record(max(first_chunk, 0.0), cleaned)
+        for gap in gaps:
+            self.time_per_output_chunk.record(max(gap, 0.0), cleaned)
 
     def record_stream_events(self, agent: str, counts: Mapping[str, int]) -> None:
         """Adds an agent span's stream event counts, by "event_type:name" key."""
@@ -250,62 +302,52 @@ class BridgeMetrics:
         self._guardrail_trips.add((name, kind))
 
     def record_dropped(self, signal: str, count: int = 1) -> None:
-        """Telemetry dropped: `signal` is "spans" or "metrics"."""
+        """Telemetry dropped: `signal` is "spans", "logs" or "metrics"."""
         if count > 0:
             self._dropped.add((signal,), count)
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _duration(self, attrs: Attributes, seconds: float, error_type: str | None) -> None:
-        if error_type is not None:  # rare: not cached
-            attrs = {**attrs, sc.ERROR_TYPE: clean_str(error_type)}
-        self.duration.record(seconds if seconds > 0.0 else 0.0, attrs)
+    def _cached(self, key: tuple[Any, ...], build: Callable[[], Attributes]) -> Attributes:
+        attrs = self._attrs.get(key)
+        if attrs is None:
+            attrs = _keep(self._attrs, key, build())
+        return attrs
 
     def _tokens(
         self, chat: tuple[Attributes, Attributes, Attributes], usage: Mapping[str, int]
     ) -> None:
-        for value, attrs in (
-            (usage.get("input_tokens"), chat[1]),
-            (usage.get("output_tokens"), chat[2]),
-        ):
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                self.token_usage.record(value, attrs)
+        histogram = self.token_usage
+        if histogram is not None:
+            for value, attrs in (
+                (usage.get("input_tokens"), chat[1]),
+                (usage.get("output_tokens"), chat[2]),
+            ):
+                if _count(value):
+                    histogram.record(value, attrs)  # type: ignore[arg-type]
+        if self.token_counters:
+            # Providers report no modality breakdown here: "unknown", as #374 says.
+            with_modality = {**chat[0], sc.GEN_AI_TOKEN_MODALITY: sc.TOKEN_MODALITY_UNKNOWN}
+            for key, counter in self.token_counters:
+                value = usage.get(key)
+                if _count(value) and value:
+                    counter.add(value, with_modality)
+        for key, per_call in self.token_histograms:
+            value = usage.get(key)
+            if _count(value):
+                per_call.record(value, chat[0])
 
 
-def _chat_attributes(key: tuple[Any, ...]) -> tuple[Attributes, Attributes, Attributes]:
-    """(operation attributes, with token type input, with token type output) of a model call."""
-    provider, model, response_model, address, port, agent = key
-    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT}
-    _put(attrs, sc.GEN_AI_PROVIDER_NAME, provider)
-    _put(attrs, sc.GEN_AI_REQUEST_MODEL, model)
-    _put(attrs, sc.GEN_AI_RESPONSE_MODEL, response_model)
-    _put(attrs, sc.SERVER_ADDRESS, address)
-    _put(attrs, sc.SERVER_PORT, port)
-    _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
-    return _with_token_types(_safe(attrs))
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _with_token_types(attrs: Attributes) -> tuple[Attributes, Attributes, Attributes]:
-    return (
-        attrs,
-        {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT},
-        {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT},
-    )
-
-
-def _agent_attributes(key: tuple[Any, ...]) -> Attributes:
-    name, provider, model = key
-    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT, sc.GEN_AI_AGENT_NAME: name}
-    _put(attrs, sc.GEN_AI_PROVIDER_NAME, provider)
-    _put(attrs, sc.GEN_AI_REQUEST_MODEL, model)
-    return _safe(attrs)
-
-
-def _tool_attributes(key: tuple[Any, ...]) -> Attributes:
-    tool, agent = key
-    attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL, sc.GEN_AI_TOOL_NAME: tool}
-    _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
-    return _safe(attrs)
+def _record(
+    histogram: Histogram, seconds: float, attrs: Attributes, error_type: str | None
+) -> None:
+    if error_type is not None:  # rare: not cached
+        attrs = {**attrs, sc.ERROR_TYPE: metric_value(error_type)}
+    histogram.record(seconds if seconds > 0.0 else 0.0, attrs)
 
 
 def _split_event(raw: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -319,39 +361,33 @@ def _keep(cache: dict[tuple[Any, ...], _T], key: tuple[Any, ...], value: _T) -> 
     return value
 
 
-def _put(attrs: Attributes, key: str, value: AttributeValue | None) -> None:
-    if value is not None:
-        attrs[key] = value
-
-
-def _safe(attrs: Attributes) -> Attributes:
-    """Names can carry lone surrogates; one bad string must not fail a whole metrics export."""
-    for key, value in attrs.items():
-        if isinstance(value, str):
-            attrs[key] = clean_str(value)
-    return attrs
-
-
-def get_metrics(meter_provider: MeterProvider | None = None) -> BridgeMetrics:
-    """The instruments of a meter provider (the global one by default), created on first use."""
+def get_metrics(
+    meter_provider: MeterProvider | None = None, profile: Profile = DEFAULT
+) -> BridgeMetrics:
+    """The instruments of a meter provider (the global one by default) for a profile, created on
+    first use."""
     provider: Any = meter_provider if meter_provider is not None else get_meter_provider()
     try:
-        found = _by_provider.get(provider)
+        sets = _by_provider.get(provider)
     except TypeError:
         entry = _by_id.get(id(provider))
-        found = entry[1] if entry is not None and entry[0] is provider else None
+        sets = entry[1] if entry is not None and entry[0] is provider else None
+    found = sets.get(profile.name) if sets is not None else None
     if found is not None:
         return found
     with _lock:
         try:
-            found = _by_provider.get(provider)
-            if found is None:
-                found = _by_provider[provider] = BridgeMetrics(provider)
+            sets = _by_provider.get(provider)
+            if sets is None:
+                sets = _by_provider[provider] = {}
         except TypeError:
             entry = _by_id.get(id(provider))
             if entry is None or entry[0] is not provider:
-                entry = _by_id[id(provider)] = (provider, BridgeMetrics(provider))
-            found = entry[1]
+                entry = _by_id[id(provider)] = (provider, {})
+            sets = entry[1]
+        found = sets.get(profile.name)
+        if found is None:
+            found = sets[profile.name] = BridgeMetrics(provider, profile)
     return found
 
 

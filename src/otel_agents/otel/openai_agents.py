@@ -80,6 +80,7 @@ _NO_PROCESSOR = MultiProcessor()  # views are never started or finished: nothing
 _STACK_DEPTH = 24  # frames from the SDK's span start back to the model/guardrail function
 _MODEL_METHODS = frozenset({"stream_response", "get_response"})
 _GUARDRAIL_FUNCTIONS = frozenset({"run_single_input_guardrail", "run_single_output_guardrail"})
+_RUNNER_TRACE_STARTS = frozenset({"start_streaming"})
 
 
 class SdkSpanView(Span[Any]):
@@ -125,7 +126,7 @@ class SdkAdapter:
     def __init__(self, max_open: int = 100_000, content: bool = True) -> None:
         self._max_open = max_open
         self._content = content  # convert model calls' content (only when it can be exported)
-        self._traces: dict[str, int] = {}  # trace id -> start ns
+        self._traces: dict[str, tuple[int, int]] = {}  # trace id -> (start ns, exc id at start)
         self._spans: dict[str, _Open] = {}
         self._calls: dict[str, _Calls] = {}  # SDK parent span id -> its pending tool calls
         self._lock = threading.Lock()
@@ -143,12 +144,22 @@ class SdkAdapter:
             getattr(trace, "metadata", None),
             _NO_PROCESSOR,
         )
+        exc = sys.exc_info()[1]
         if ending:
-            view.start_time_ns = self._traces.pop(trace_id, now)
+            view.start_time_ns, exc_at_start = self._traces.pop(trace_id, (now, 0))
             view.end_time_ns = now
+            # The SDK ends a run's trace in its `__exit__`: an exception propagating now (and not
+            # already being handled when the trace started) is the workflow's failure.
+            if isinstance(exc, Exception) and id(exc) != exc_at_start:
+                view.record_exception(exc)
         else:
             view.start_time_ns = now
-            self._bounded(self._traces)[trace_id] = now
+            # The SDK's runner opens a run's trace in `TraceCtxManager.__enter__`, or for a
+            # streamed run in `start_streaming`; the app's `trace()` in neither.
+            view.opened_by_runner = _frame_of_class("TraceCtxManager") or (
+                _calling_function(_RUNNER_TRACE_STARTS) is not None
+            )
+            self._bounded(self._traces)[trace_id] = (now, id(exc))
         return view
 
     def span(self, span: Any, ending: bool = False) -> Span[Any] | None:
@@ -196,6 +207,8 @@ class SdkAdapter:
         exc = sys.exc_info()[1]
         exc = exc if exc is not None and id(exc) != record.exc_at_start else None
         error = span_error(span.error, exc)
+        if error is None and isinstance(data, AgentSpanData) and isinstance(exc, Exception):
+            error = span_error({"message": str(exc)}, exc)  # our runner records it there too
         owner = self._spans.get(record.agent_id) if record.agent_id else None
         if isinstance(data, GenerationSpanData):
             self._remember_calls(span.parent_id, sdk)
@@ -226,6 +239,11 @@ class SdkAdapter:
         if kind == "guardrail":
             where = _calling_function(_GUARDRAIL_FUNCTIONS)
             return GuardrailSpanData(str(sdk.name), "output" if "output" in str(where) else "input")
+        if kind == "agent":
+            # The SDK fills an agent span's handoffs after its start; the run loop's agent has
+            # them already, and whether it can hand off decides the trace's root (workflow.py).
+            agent = _frame_local("current_agent", str(sdk.name))
+            return AgentSpanData(str(sdk.name), handoffs=_handoff_names(agent))
         if kind == "function":
             calls = self._calls.get(raw_parent) if raw_parent else None
             call_id = _take_call(calls, str(sdk.name)) if calls is not None else None
@@ -279,3 +297,40 @@ def _calling_function(names: frozenset[str]) -> str | None:
             return name
         frame = frame.f_back
     return None
+
+
+def _frame_local(name: str, agent_name: str) -> Any:
+    """The agent held in local `name` of a caller on the stack, if it has `agent_name`."""
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(_STACK_DEPTH):
+        if frame is None:
+            return None
+        value = frame.f_locals.get(name) if name in frame.f_code.co_varnames else None
+        if value is not None and getattr(value, "name", None) == agent_name:
+            return value
+        frame = frame.f_back
+    return None
+
+
+def _handoff_names(agent: Any) -> list[str]:
+    """Names of the agents `agent` (an SDK Agent) can hand off to."""
+    names: list[str] = []
+    for target in getattr(agent, "handoffs", None) or ():
+        name = getattr(target, "agent_name", None) or getattr(target, "name", None)
+        if name is not None:
+            names.append(str(name))
+    return names
+
+
+def _frame_of_class(class_name: str) -> bool:
+    """Whether a method of a class named `class_name` is on the stack above us."""
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(_STACK_DEPTH):
+        if frame is None:
+            return False
+        if "self" in frame.f_code.co_varnames[:1]:
+            owner = frame.f_locals.get("self")
+            if type(owner).__name__ == class_name:
+                return True
+        frame = frame.f_back
+    return False

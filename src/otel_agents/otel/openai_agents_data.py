@@ -43,7 +43,8 @@ def convert(sdk: Any, kind: str, start: SpanData | None, content: bool = True) -
         output_type = getattr(sdk, "output_type", None)
         return AgentSpanData(
             name=str(sdk.name),
-            handoffs=[str(h) for h in sdk.handoffs or ()],
+            handoffs=[str(h) for h in sdk.handoffs or ()]
+            or (list(start.handoffs) if isinstance(start, AgentSpanData) else []),
             tools=[str(t) for t in sdk.tools or ()],
             output_type=None if output_type in (None, "str") else str(output_type),
         )

@@ -31,6 +31,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.util.types import AttributeValue
 
 _pinned_trace_id: ContextVar[int | None] = ContextVar("otel_agents_pinned_trace_id", default=None)
 _pinned_span_id: ContextVar[int | None] = ContextVar("otel_agents_pinned_span_id", default=None)
@@ -135,9 +136,17 @@ class Entry:
         "attached",
         "context",
         "group_id",
+        "inference_calls",
         "marker",
+        "nested",
         "otel_span",
+        "output_type",
+        "owner",
+        "start_attributes",
         "token",
+        "tool_calls",
+        "turn",
+        "virtual",
         "workflow",
     )
 
@@ -156,6 +165,17 @@ class Entry:
         self.attached: context_api.Context | None = None
         self.token: object | None = None
         self.marker: Token[int] | None = None
+        # What children inherit or report to: the agent's output type ("text"/"json"), the
+        # agent entry that counts their model and tool calls.
+        self.output_type: str | None = None
+        self.owner: Entry | None = None
+        self.inference_calls = 0
+        self.tool_calls = 0
+        self.nested = False  # an invocation inside another in-process invocation (#571)
+        self.turn: Entry | None = None  # the run's handle_conversation_turn (newest profile)
+        self.virtual = False  # no span of its own: `otel_span` is its host's (never ended here)
+        # Start attributes kept for the span's end-time event (model calls, when enabled).
+        self.start_attributes: dict[str, AttributeValue] | None = None
 
 
 class Attachments:

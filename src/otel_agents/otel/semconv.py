@@ -6,7 +6,9 @@ The GenAI semantic conventions are still in Development and keep moving: they le
 `opentelemetry-semantic-conventions` package are deprecated. So we keep our own names here, each
 one pinned to the revision we read, and nothing else in the package spells a name by hand.
 
-Spec revision read: semantic-conventions-genai `main` as of November 2026 (commit 002c8a6):
+Spec revisions read (see `SPEC_DEFAULT` and `SPEC_NEWEST`; `profiles.py` says which names each
+profile uses; tests/semconv/spec/ vendors the YAML at those commits and tells how we know which of
+them are on `main`):
 - spans: https://github.com/open-telemetry/semantic-conventions-genai/blob/main/docs/gen-ai/gen-ai-spans.md
 - agents: https://github.com/open-telemetry/semantic-conventions-genai/blob/main/docs/gen-ai/gen-ai-agent-spans.md
 - events: https://github.com/open-telemetry/semantic-conventions-genai/blob/main/docs/gen-ai/gen-ai-events.md
@@ -21,7 +23,14 @@ from __future__ import annotations
 
 from typing import Final
 
-SPEC_REVISION: Final = "semantic-conventions-genai@002c8a6 (2026-11)"
+SPEC_DEFAULT: Final = "semantic-conventions-genai@3b4063d3e9d0e4f8591ea9b3b149477d5c58ceb9"
+"""The default profile: `main` before #521 (the head of PR #499, which adds nothing we emit), the
+vocabulary `opentelemetry-util-genai` 1.3b0 emits."""
+SPEC_NEWEST: Final = "semantic-conventions-genai@e9de14bafd9725937c6b0c219897260074a2896c"
+"""The newest profile: `main` with #521, #374, #440 and #574, plus #571 (the head of PR #571),
+with #447 (transfers, head 11069855) and #427 (guardrail results, head f5e3733b) from their
+pull requests, which are not on `main` yet."""
+SPEC_REVISION: Final = SPEC_DEFAULT
 PREFIX: Final = "otel_agents."
 
 # --- gen_ai.operation.name values (span names are "{operation} {subject}") -------------------
@@ -29,6 +38,7 @@ OP_CHAT: Final = "chat"
 OP_INVOKE_AGENT: Final = "invoke_agent"
 OP_EXECUTE_TOOL: Final = "execute_tool"
 OP_INVOKE_WORKFLOW: Final = "invoke_workflow"
+OP_HANDLE_CONVERSATION_TURN: Final = "handle_conversation_turn"  # newest (#571)
 
 # --- GenAI attributes (spec) ------------------------------------------------------------------
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
@@ -93,9 +103,10 @@ EXCEPTION_MESSAGE: Final = "exception.message"
 
 # --- Events -----------------------------------------------------------------------------------
 EVENT_EXCEPTION: Final = "exception"
+# The spec's events are log records (events.py).
 EVENT_GUARDRAIL_RESULT: Final = "gen_ai.guardrail.result"
-# The spec's content event is a log-record event; we record it as a span event (see capture.py).
 EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
+EVENT_OPERATION_EXCEPTION: Final = "gen_ai.client.operation.exception"
 EVENT_TOOL_CALL_DETAILS: Final = PREFIX + "tool.call.details"
 EVENT_CUSTOM_DETAILS: Final = PREFIX + "custom.details"
 
@@ -136,6 +147,41 @@ TOKEN_BUCKETS: Final = (
 SECONDS_BUCKETS: Final = (
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 )  # fmt: skip
+
+# Per-operation histograms (gen-ai-metrics.md; as opentelemetry-util-genai 1.3b0 emits them).
+METRIC_INVOKE_WORKFLOW_DURATION: Final = "gen_ai.invoke_workflow.duration"
+METRIC_INVOKE_AGENT_DURATION: Final = "gen_ai.invoke_agent.duration"
+METRIC_EXECUTE_TOOL_DURATION: Final = "gen_ai.execute_tool.duration"
+METRIC_INVOKE_AGENT_INFERENCE_CALLS: Final = "gen_ai.invoke_agent.inference_calls"
+METRIC_INVOKE_AGENT_TOOL_CALLS: Final = "gen_ai.invoke_agent.tool_calls"
+WORKFLOW_SECONDS_BUCKETS: Final = (
+    1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+)  # fmt: skip
+COUNT_BUCKETS: Final = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)  # model and tool calls
+AGENT_SECONDS_BUCKETS: Final = (
+    0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6,
+)  # fmt: skip
+
+# Newest profile (#521, #374, #440, #571, #427).
+METRIC_INFERENCE_DURATION: Final = "gen_ai.client.inference.duration"
+METRIC_INFERENCE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.inference.time_to_first_chunk"
+METRIC_INFERENCE_TIME_PER_OUTPUT_CHUNK: Final = "gen_ai.client.inference.time_per_output_chunk"
+_USAGE: Final = "gen_ai.client.inference.usage."
+METRIC_INFERENCE_INPUT_TOKENS: Final = _USAGE + "input_tokens"
+METRIC_INFERENCE_OUTPUT_TOKENS: Final = _USAGE + "output_tokens"
+METRIC_INFERENCE_CACHE_READ_TOKENS: Final = _USAGE + "cache_read.input_tokens"
+METRIC_INFERENCE_CACHE_WRITE_TOKENS: Final = _USAGE + "cache_write.input_tokens"
+METRIC_INFERENCE_REASONING_TOKENS: Final = _USAGE + "reasoning.output_tokens"
+METRIC_INFERENCE_OPERATION_INPUT_TOKENS: Final = "gen_ai.client.inference.operation.input_tokens"
+METRIC_INFERENCE_OPERATION_OUTPUT_TOKENS: Final = "gen_ai.client.inference.operation.output_tokens"
+METRIC_INVOCATION_DURATION: Final = "gen_ai.invocation.duration"
+GEN_AI_TOKEN_MODALITY: Final = "gen_ai.token.modality"
+TOKEN_MODALITY_UNKNOWN: Final = "unknown"  # usage not broken down by modality (#374)
+GEN_AI_INVOCATION_IS_NESTED: Final = "gen_ai.invocation.is_nested"
+GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+GEN_AI_TRANSFER_MODE: Final = "gen_ai.transfer.mode"  # #447
+GEN_AI_TRANSFER_TARGET_NAME: Final = "gen_ai.transfer.target.name"
+TRANSFER_MODE_PASS_CONTROL: Final = "pass_control"
 
 # Our counters (a Grafana dashboard queries these exact names).
 METRIC_STREAM_EVENTS: Final = PREFIX + "stream.events"

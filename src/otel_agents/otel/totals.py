@@ -26,7 +26,7 @@ from typing import Any
 from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.util.types import AttributeValue
 
-from .capture import clean_str
+from .capture import metric_value
 
 MAX_SERIES = 1999
 """Attribute sets per counter before new ones go to the overflow series (with it: the SDK's
@@ -82,7 +82,7 @@ class Totals:
     def _cell(self, values: tuple[Any, ...]) -> list[Any]:
         """The cell for new raw values (called with the lock held)."""
         split = values if self._split is None else self._split(values)
-        cleaned = tuple(clean_str(v) if isinstance(v, str) else v for v in split)
+        cleaned = tuple(metric_value(v) if isinstance(v, str) else v for v in split)
         cell = self._series.get(cleaned)
         if cell is None:
             if len(self._series) >= MAX_SERIES:

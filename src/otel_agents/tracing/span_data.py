@@ -85,6 +85,8 @@ class GenerationSpanData(SpanData):
         chunk_count: Number of stream events received.
         output_chunk_count: Number of output deltas (text or arguments) received.
         time_per_output_chunk: Mean seconds between output deltas after the first.
+        output_chunk_gaps: Seconds between each output delta and the one before, one per delta
+            after the first (what the time-per-output-chunk metric records, point by point).
     """
 
     model: str | None = None
@@ -104,10 +106,16 @@ class GenerationSpanData(SpanData):
     chunk_count: int = 0
     output_chunk_count: int = 0
     time_per_output_chunk: float | None = None
+    output_chunk_gaps: list[float] = field(default_factory=list, repr=False)
 
     @property
     def type(self) -> str:
         return "generation"
+
+    def export(self) -> dict[str, Any]:
+        data = super().export()
+        del data["output_chunk_gaps"]  # one number per token: for metrics, not for files
+        return data
 
 
 @dataclass

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .context import current_span, current_trace
-from .spans import Span, Timed, first_live_span
+from .spans import Span, SpanError, Timed, exception_type_name, first_live_span
 
 if TYPE_CHECKING:
     from .processor import TracingProcessor
@@ -32,6 +32,10 @@ class Trace(Timed):
         metadata: Free-form key/values the user attached.
         start_time_ns: Wall-clock start in nanoseconds since the epoch, None before `start()`.
         end_time_ns: Wall-clock end in nanoseconds since the epoch, None before `finish()`.
+        error: Why the workflow failed: the exception that left its `with` block, or the one
+            that ended the run the runner opened this trace for. None when it did not fail.
+        opened_by_runner: True when the runner opened this trace for one run (no trace was
+            current), False for the app's own `trace()`.
     """
 
     __slots__ = (
@@ -40,9 +44,11 @@ class Trace(Timed):
         "_prev_trace",
         "_processor",
         "_state",
+        "error",
         "group_id",
         "metadata",
         "name",
+        "opened_by_runner",
         "trace_id",
     )
 
@@ -60,6 +66,8 @@ class Trace(Timed):
         self.metadata: dict[str, Any] = metadata if metadata is not None else {}
         self.start_time_ns: int | None = None
         self.end_time_ns: int | None = None
+        self.error: SpanError | None = None
+        self.opened_by_runner = False
         self._processor = processor
         self._state = _NEW
         self._mono = 0
@@ -139,7 +147,13 @@ class Trace(Timed):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(exc, Exception):  # a cancellation is not a failure of the workflow
+            self.record_exception(exc)
         self.finish(reset_current=True)
+
+    def record_exception(self, exc: BaseException) -> None:
+        """Records `exc` as the workflow's error (before `finish()`)."""
+        self.error = SpanError(message=str(exc), type=exception_type_name(exc))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.trace_id}>"
@@ -166,6 +180,8 @@ class NoOpTrace(Trace):
         self.metadata = metadata if metadata is not None else {}
         self.start_time_ns = None
         self.end_time_ns = None
+        self.error = None
+        self.opened_by_runner = False
         self._state = _NEW
         self._mono = 0
         self._prev_trace = None

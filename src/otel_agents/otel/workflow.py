@@ -1,0 +1,233 @@
+"""What a trace becomes at the root of its OTel trace: a workflow, or a standalone agent.
+
+The GenAI conventions give a workflow (`invoke_workflow {gen_ai.workflow.name}`) to an
+orchestration the app names, and report one agent invoked on its own as a root `invoke_agent`
+span. Both runners open a trace for every run that has none, named "Agent workflow" unless the
+app names it (`RunConfig.workflow_name`); that constant is not a workflow name from the app, and
+the spec forbids instrumentation-time constants there. So, per trace:
+
+| the trace                                    | its OTel root                               |
+| -------------------------------------------- | ------------------------------------------- |
+| named by the app (`trace("x")`, a run config) | `invoke_workflow x`, at trace start         |
+| default name, first span an agent with no     | that agent's `invoke_agent` span (no        |
+| handoffs                                      | workflow span)                              |
+| default name, anything else                   | `invoke_workflow {entry agent}`, started at |
+|                                               | the first span with the trace's start time  |
+
+The choice waits for the trace's first span because only then is the entry agent known. A trace
+that ends with no span at all still gets its (unnamed) workflow span.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from opentelemetry import trace as trace_api
+
+from ..tracing.span_data import AgentSpanData, SpanData
+from . import mapping
+from . import semconv as sc
+from .metrics import BridgeMetrics
+from .parenting import Attachments, Entry
+from .profiles import Profile
+
+
+class TraceLike(Protocol):
+    """What a root reads from a trace."""
+
+    @property
+    def trace_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def group_id(self) -> str | None: ...
+    @property
+    def metadata(self) -> dict[str, Any] | None: ...
+    @property
+    def start_time_ns(self) -> int | None: ...
+
+
+DEFAULT_WORKFLOW_NAME = "Agent workflow"
+"""`RunConfig.workflow_name`'s default in both runners: a constant, not a name from the app."""
+
+
+class Root:
+    """One open trace: its facts, and the entries its top-level spans nest under once decided.
+
+    Attributes:
+        opened_by_runner: The runner opened the trace for one run (else the app's `trace()`).
+        entry: The workflow span's entry, once started.
+        agent_root: The trace's root when it has no workflow span: a standalone agent's span,
+            or (newest profile) the run's `handle_conversation_turn` span.
+        turn: The open `handle_conversation_turn` of the run in progress (newest profile).
+        transfer: (target agent, transfer span entry) of the last handoff, until the target's
+            agent span starts under it (newest profile, #447).
+        workflow: The workflow name its spans and metrics carry (None when standalone).
+    """
+
+    __slots__ = (
+        "agent_root",
+        "entry",
+        "group_id",
+        "metadata",
+        "name",
+        "opened_by_runner",
+        "start_ns",
+        "trace_id",
+        "transfer",
+        "turn",
+        "workflow",
+    )
+
+    def __init__(self, trace: TraceLike, *, opened_by_runner: bool = False) -> None:
+        self.trace_id = trace.trace_id
+        self.name = trace.name
+        self.group_id = trace.group_id
+        self.metadata = trace.metadata
+        self.start_ns = trace.start_time_ns
+        self.opened_by_runner = opened_by_runner
+        self.entry: Entry | None = None
+        self.agent_root: Entry | None = None
+        self.turn: Entry | None = None
+        self.transfer: tuple[str, Entry] | None = None
+        self.workflow: str | None = None
+
+    @property
+    def named_by_app(self) -> bool:
+        """Whether the trace's name is a workflow name the app chose."""
+        return bool(self.name) and self.name != DEFAULT_WORKFLOW_NAME
+
+    @property
+    def decided(self) -> bool:
+        """Whether the root span (workflow, standalone agent or turn) exists."""
+        return self.entry is not None or self.agent_root is not None
+
+    @property
+    def top(self) -> Entry | None:
+        """The entry top-level spans nest under."""
+        return self.entry or self.agent_root
+
+
+def standalone(first: SpanData) -> bool:
+    """Whether a default-named trace whose first span carries `first` is one agent on its own."""
+    return isinstance(first, AgentSpanData) and not first.handoffs
+
+
+def workflow_name_for(first: SpanData | None) -> str | None:
+    """The workflow name of a default-named trace: its entry agent's, when the first span is."""
+    return first.name if isinstance(first, AgentSpanData) else None
+
+
+class RootSpans:
+    """The part of `OTelTracingProcessor` that starts and ends the roots of traces: workflow
+    spans, standalone agents, conversation turns and transfers (the table above)."""
+
+    _profile: Profile
+    _open: dict[str, Entry]
+    _attachments: Attachments
+
+    def _start(
+        self,
+        start: mapping.SpanStart,
+        start_ns: int | None,
+        parent: Entry | None,
+        span_id: str | None,
+        root_of: str | None,
+    ) -> trace_api.Span:
+        raise NotImplementedError
+
+    def _set_error(
+        self, otel_span: trace_api.Span, error: mapping.SpanErrorLike, end_ns: int | None
+    ) -> str:
+        raise NotImplementedError
+
+    def _store(self, table: dict[str, Any], key: str, value: Any) -> None:
+        raise NotImplementedError
+
+    def _get_metrics(self) -> BridgeMetrics:
+        raise NotImplementedError
+
+    def _place(self, root: Root, data: SpanData, start_ns: int | None) -> tuple[Entry | None, bool]:
+        """The parent of a top-level span (starting the trace's root span if it is the first),
+        and whether the span is itself the root of the OTel trace (workflow.py)."""
+        profile = self._profile
+        if isinstance(data, AgentSpanData):
+            transfer = root.transfer
+            if transfer is not None and transfer[0] == data.name:
+                root.transfer = None
+                return transfer[1], False  # the receiving agent nests under its transfer (#447)
+            if profile.conversation_turn and root.turn is None:
+                if not root.decided and root.opened_by_runner:
+                    root.agent_root = self._start_turn(root, data.name, None, start_ns)
+                    return root.agent_root, False
+                root.turn = self._start_turn(root, data.name, root.top, start_ns)
+                return root.turn, False
+        if root.turn is not None:
+            return root.turn, False
+        if not root.decided:
+            if standalone(data):
+                # No workflow span, but our own run counter keeps the name the app gave.
+                root.workflow = root.name if root.named_by_app else None
+                return None, True
+            name = root.name if root.named_by_app else workflow_name_for(data)
+            self._start_workflow(root, name, attach=False)
+        return root.top, False
+
+    def _start_turn(
+        self, root: Root, agent: str, parent: Entry | None, start_ns: int | None
+    ) -> Entry:
+        """A `handle_conversation_turn` span for one run (newest profile)."""
+        start = mapping.turn_start(agent, conversation_id=root.group_id)
+        pin = root.trace_id if parent is None else None
+        entry = Entry(self._start(start, start_ns, parent, None, pin), agent, None, root.group_id)
+        entry.context = trace_api.set_span_in_context(entry.otel_span)
+        entry.turn = entry
+        root.turn = entry
+        return entry
+
+    def _verdict_only(self, span: Any, host: Entry | None) -> None:
+        """A guardrail with no span of its own (newest): its verdict event is about `host`."""
+        if host is None:
+            return
+        entry = Entry(host.otel_span, host.agent, host.workflow, host.group_id)
+        entry.virtual = True
+        self._store(self._open, span.span_id, entry)
+
+    def _start_workflow(self, root: Root, workflow: str | None, *, attach: bool) -> None:
+        """Starts `root`'s workflow span (at the trace's start time)."""
+        start = mapping.workflow_start(
+            workflow, trace_id=root.trace_id, conversation_id=root.group_id, metadata=root.metadata
+        )
+        # No span of ours is current in a workflow's own context: `_start` nests it under the
+        # app's current span if there is one, else it takes the trace id.
+        otel_span = self._start(start, root.start_ns, None, None, root.trace_id)
+        entry = Entry(otel_span, None, workflow, root.group_id)
+        root.entry = entry
+        root.workflow = workflow
+        if attach:
+            self._attachments.attach(entry)
+        else:  # started late, from a child's start: its children need its context all the same
+            entry.context = trace_api.set_span_in_context(otel_span)
+
+    def _end_turn(
+        self, root: Root, turn: Entry, error: mapping.SpanErrorLike | None, end_ns: int | None
+    ) -> None:
+        """Ends a run's `handle_conversation_turn` span as its last agent ends."""
+        if root.turn is turn:
+            root.turn = None
+        error_type = None
+        if error is not None:
+            error_type = self._set_error(turn.otel_span, error, end_ns)
+        start_ns = getattr(turn.otel_span, "start_time", None)
+        turn.otel_span.end(end_time=end_ns)
+        seconds = seconds_between(start_ns, end_ns)
+        if seconds is not None:
+            self._get_metrics().record_invocation(
+                sc.OP_HANDLE_CONVERSATION_TURN, seconds, error_type, nested=False, agent=turn.agent
+            )
+
+
+def seconds_between(start_ns: int | None, end_ns: int | None) -> float | None:
+    if start_ns is None or end_ns is None:
+        return None
+    return max(end_ns - start_ns, 0) / 1e9
