@@ -194,10 +194,16 @@ async def test_a_run_that_ends_in_an_exception_marks_its_root_error(
 # --- attributes every span carries ----------------------------------------------------------
 
 
-async def test_every_span_of_a_conversation_carries_its_id(wire: Wire) -> None:
+async def test_every_span_and_event_of_a_conversation_carries_its_id(wire: Wire) -> None:
     await scenario.run()
     spans = wire.spans(12)
     assert {s.attributes.get("gen_ai.conversation.id") for s in spans} == {scenario.GROUP_ID}
+    wire.logs("gen_ai.guardrail.result", 1)
+    wire.logs("gen_ai.client.inference.operation.details", 3)
+    logs = wire.receiver.logs
+    assert logs and {r.attributes.get("gen_ai.conversation.id") for r in logs} == {
+        scenario.GROUP_ID
+    }
 
 
 async def test_tools_name_their_agent_and_only_a_successful_tool_has_a_result(
@@ -273,3 +279,118 @@ async def test_time_per_output_chunk_is_one_point_per_chunk_after_the_first(wire
     assert point.count == len(words.split()) - 1
     [first] = wire.points("gen_ai.client.operation.time_to_first_chunk")
     assert first.count == 1
+
+
+# --- events as log records ------------------------------------------------------------------
+
+
+async def test_guardrail_verdicts_are_log_records_of_their_span(wire: Wire) -> None:
+    await scenario.run()
+    guard = next(s for s in wire.spans(12) if s.name.startswith("guardrail "))
+    [verdict] = wire.logs("gen_ai.guardrail.result", 1)
+    assert (verdict.trace_id, verdict.span_id) == (guard.trace_id, guard.span_id)
+    assert verdict.attributes["gen_ai.guardrail.result.value"] == "false"
+    assert verdict.attributes["gen_ai.guardrail.source"] == "input"
+
+
+async def test_model_call_details_are_structured_debug_log_records(wire: Wire) -> None:
+    await scenario.run()
+    chats = {
+        s.span_id: s for s in wire.spans(12) if s.attributes.get("gen_ai.operation.name") == "chat"
+    }
+    details = wire.logs("gen_ai.client.inference.operation.details", 3)
+    assert {d.span_id for d in details} == set(chats)
+    for record in details:
+        assert record.severity_text == "DEBUG"
+        assert record.attributes["gen_ai.operation.name"] == "chat"
+        assert record.attributes["gen_ai.provider.name"] == "scripted"
+        messages = record.attributes["gen_ai.input.messages"]
+        assert isinstance(messages, list) and isinstance(messages[0], dict)  # not JSON text
+
+
+async def test_a_failed_model_call_is_a_warn_exception_record(wire: Wire) -> None:
+    agent = Agent(name="A", model=ScriptedModel([fail(ConnectionError("refused"))]))
+    with pytest.raises(ConnectionError):
+        await Runner.run(agent, input="hi")
+    chat = next(s for s in wire.spans(2) if s.attributes.get("gen_ai.operation.name") == "chat")
+    [record] = wire.logs("gen_ai.client.operation.exception", 1)
+    assert (record.trace_id, record.span_id) == (chat.trace_id, chat.span_id)
+    assert record.severity_text == "WARN"
+    assert record.attributes["error.type"] == "ConnectionError"
+    assert record.attributes["gen_ai.operation.name"] == "chat"
+    assert record.attributes["gen_ai.provider.name"] == "scripted"
+
+
+# --- the newest profile ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def newest(wire: Wire) -> Wire:
+    provider = get_trace_provider()  # the wire's bridge, in the newest profile instead
+    provider.set_processors(
+        [
+            OTelTracingProcessor(
+                tracer_provider=wire.tracer_provider,
+                meter_provider=wire.meter_provider,
+                logger_provider=wire.logger_provider,
+                semconv="newest",
+            )
+        ]
+    )
+    return wire
+
+
+async def test_newest_a_run_is_a_conversation_turn_and_a_handoff_a_transfer(newest: Wire) -> None:
+    support = Agent(name="Support", model=ScriptedModel(["Done."]))
+    triage = Agent(name="Triage", handoffs=[support], model=ScriptedModel([transfer_to("Support")]))
+    await Runner.run(triage, input="help")
+    spans = newest.spans(6)
+    root = _root(spans)
+    assert root.name == "handle_conversation_turn Triage"
+    assert root.attributes["gen_ai.operation.name"] == "handle_conversation_turn"
+    transfer = newest.span("execute_tool transfer_to_support")
+    assert transfer.attributes["gen_ai.transfer.mode"] == "pass_control"
+    assert transfer.attributes["gen_ai.transfer.target.name"] == "Support"
+    assert transfer.attributes["gen_ai.agent.name"] == "Triage"
+    assert newest.span("invoke_agent Support").parent_span_id == transfer.span_id
+    invocations = {
+        (p.attributes["gen_ai.operation.name"], p.attributes.get("gen_ai.agent.name")): p
+        for p in newest.points("gen_ai.invocation.duration")
+    }
+    assert set(invocations) == {
+        ("handle_conversation_turn", "Triage"),
+        ("invoke_agent", "Triage"),
+        ("invoke_agent", "Support"),
+    }
+    assert (
+        invocations[("handle_conversation_turn", "Triage")].attributes[
+            "gen_ai.invocation.is_nested"
+        ]
+        is False
+    )
+    assert invocations[("invoke_agent", "Support")].attributes["gen_ai.invocation.is_nested"]
+    names = {p.metric for p in newest.receiver.points}
+    assert "gen_ai.client.inference.duration" in names
+    assert {"gen_ai.client.operation.duration", "gen_ai.invoke_agent.duration"}.isdisjoint(names)
+    [tokens] = newest.points("gen_ai.client.inference.usage.input_tokens")
+    assert tokens.attributes["gen_ai.token.modality"] == "unknown"
+
+
+async def test_newest_a_guardrail_verdict_is_an_event_without_a_span(newest: Wire) -> None:
+    await scenario.run()
+    spans = newest.spans(10)
+    assert not [s for s in spans if s.name.startswith("guardrail ")]
+    [verdict] = newest.logs("gen_ai.guardrail.result", 1)
+    triage = next(s for s in spans if s.name == "invoke_agent Triage")
+    assert (verdict.trace_id, verdict.span_id) == (triage.trace_id, triage.span_id)
+
+
+def test_an_unknown_profile_warns_once_and_means_the_default(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("OTEL_AGENTS_SEMCONV", "latest-please")
+    with caplog.at_level("WARNING", logger="otel_agents.otel"):
+        assert OTelTracingProcessor().profile.name == "default"
+        assert OTelTracingProcessor().profile.name == "default"
+    warnings = [r.getMessage() for r in caplog.records if "OTEL_AGENTS_SEMCONV" in r.getMessage()]
+    assert len(warnings) == 1 and "default, newest" in warnings[0]

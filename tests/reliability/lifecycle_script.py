@@ -3,8 +3,9 @@
 
 Modes:
 - `sigterm`: RUNS runs, print "ready", then wait to be stopped by SIGTERM.
-- `sigterm-app-handler`: the same, with the app's own SIGTERM handler (exit status 3) installed
-  before otel-agents sets up.
+- `sigterm-in-flight`: RUNS runs, then one that prints "ready" from inside a tool and waits.
+- `sigterm-app-handler`: the same as `sigterm`, with the app's own SIGTERM handler (exit
+  status 3) installed before otel-agents sets up.
 - `pool-close` / `pool-with`: one run in the parent, then RUNS runs in a fork `multiprocessing`
   pool of 2 workers, ended by `close()` + `join()` (workers exit normally) or by the `with` block
   (`terminate()`: workers get SIGTERM).
@@ -15,14 +16,15 @@ the fork, as an app would).
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 
-from otel_agents import Agent, Runner, add_trace_processor
-from otel_agents.models import ScriptedModel
+from otel_agents import Agent, Runner, add_trace_processor, function_tool
+from otel_agents.models import ScriptedModel, call_tool
 from otel_agents.tracing import JsonlFileProcessor
 
 
@@ -36,6 +38,25 @@ def wait_for_sigterm(runs: int) -> None:
         one_run(i)
     print("ready", flush=True)
     threading.Event().wait(60)  # the main thread waits; signal handlers run here
+    print("not stopped", flush=True)
+
+
+def in_flight(runs: int) -> None:
+    """RUNS finished runs, then one stuck in a tool when SIGTERM comes."""
+    for i in range(runs):
+        one_run(i)
+
+    @function_tool
+    async def slow_lookup() -> str:
+        """Waits for a backend that never answers."""
+        print("ready", flush=True)
+        await asyncio.sleep(60)
+        return "late"
+
+    agent = Agent(
+        name="Stuck", tools=[slow_lookup], model=ScriptedModel([call_tool("slow_lookup")])
+    )
+    Runner.run_sync(agent, "look it up")
     print("not stopped", flush=True)
 
 
@@ -59,7 +80,9 @@ if __name__ == "__main__":
         add_trace_processor(JsonlFileProcessor(os.environ["JSONL_PATH"]))
     if mode == "sigterm-app-handler":
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(3))
-    if mode.startswith("sigterm"):
+    if mode == "sigterm-in-flight":
+        in_flight(count)
+    elif mode.startswith("sigterm"):
         wait_for_sigterm(count)
     else:
         pool(count, mode.removeprefix("pool-"))

@@ -64,6 +64,24 @@ def test_sigterm_delivers_every_finished_run_and_still_dies_by_the_signal(
     assert "Traceback" not in stderr
 
 
+def test_sigterm_delivers_the_partial_trace_of_a_run_in_flight_ended_and_marked(
+    otlp_receiver: OTLPReceiver,
+) -> None:
+    status, stderr, _ = start_and_terminate(
+        "sigterm-in-flight", 1, env_for(otlp_receiver.http_endpoint)
+    )
+    assert status == -signal.SIGTERM, stderr
+    # The finished run (agent, chat), and the stuck one: its agent, its model call and the tool.
+    spans = otlp_receiver.wait_for_spans(count=5, timeout=5)
+    agent = next(s for s in spans if s.name == "invoke_agent Stuck")
+    stuck = {s.name for s in spans if s.trace_id == agent.trace_id}
+    assert stuck == {"invoke_agent Stuck", "chat scripted-model", "execute_tool slow_lookup"}
+    unfinished = [s for s in spans if s.attributes.get("otel_agents.incomplete")]
+    assert {s.name for s in unfinished} == {"invoke_agent Stuck", "execute_tool slow_lookup"}
+    assert all(s.status_code == "ERROR" for s in unfinished)
+    assert "Traceback" not in stderr
+
+
 def test_sigterm_chains_to_the_apps_handler_and_keeps_its_exit_status(
     otlp_receiver: OTLPReceiver,
 ) -> None:

@@ -86,7 +86,12 @@ def deliver(*, final: bool, what: str = "export at exit") -> bool:
     if running is not None:
         return running.wait(max(0.0, _deadline[0] - time.monotonic()))
     method = "shutdown" if final else "force_flush"
-    calls: list[tuple[Any, str, tuple[Any, ...]]] = [(tracing, "flush_traces", ())]
+    # At the end, our processors end what is still in flight (marked incomplete) before the
+    # providers export it; otherwise they only flush.
+    first = (
+        (tracing.get_trace_provider(), "shutdown", ()) if final else (tracing, "flush_traces", ())
+    )
+    calls: list[tuple[Any, str, tuple[Any, ...]]] = [first]
     calls += [(p, method, ()) for p in providers if hasattr(p, method)]
     calls.append((done, "set", ()))  # set by the helper thread when all of it has finished
     try:

@@ -290,10 +290,23 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
         call_within(calls, 5.0, "flush")
 
     def shutdown(self) -> None:
-        """Forgets open spans. Providers are shut down by whoever installed them (setup.py)."""
+        """Ends the spans of runs still in flight (the process is ending: SIGTERM, exit), marked
+        `otel_agents.incomplete` with an ERROR status, so their partial trace is exported; then
+        forgets them. Providers are shut down by whoever installed them (setup.py)."""
+        entries = [e for e in self._open.values() if not e.virtual]
+        for root in self._roots.values():
+            entries += [e for e in (root.turn, root.entry) if e is not None]
         self._open.clear()
         self._roots.clear()
         self._attachments.clear()
+        for entry in entries:
+            try:
+                if entry.otel_span.is_recording():
+                    entry.otel_span.set_attribute(sc.OA_INCOMPLETE, True)
+                    entry.otel_span.set_status(Status(StatusCode.ERROR, "unfinished at shutdown"))
+                    entry.otel_span.end()
+            except Exception as error:
+                self._errors.internal("shutdown", error)
 
     def _apply_end(self, entry: Entry, span: Span[Any]) -> str | None:
         """Sets late attributes, content, events and status; returns the error type, if any."""

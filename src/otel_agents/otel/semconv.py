@@ -133,6 +133,7 @@ OA_STREAM_EVENT_TYPE: Final = PREFIX + "stream.event.type"
 OA_STREAM_EVENT_NAME: Final = PREFIX + "stream.event.name"
 OA_TOOL_OUTCOME: Final = PREFIX + "tool.outcome"
 OA_SIGNAL: Final = PREFIX + "signal"
+OA_INCOMPLETE: Final = PREFIX + "incomplete"  # ended by shutdown while its run was in flight
 
 # --- Metrics ----------------------------------------------------------------------------------
 # Spec histograms; boundaries are the spec's ExplicitBucketBoundaries advice.
