@@ -51,7 +51,7 @@ from .metrics import BridgeMetrics, get_metrics, scope_version
 from .openai_agents import SdkAdapter, SdkSpanView
 from .parenting import Attachments, Entry, enable_pinning, pin_span_id, pin_trace_id, unpin
 from .profiles import Profile, resolve_profile
-from .workflow import Root, RootSpans, seconds_between
+from .workflow import Root, RootSpans, end_unfinished, seconds_between
 
 __all__ = ["OTelTracingProcessor", "Redactor"]
 
@@ -281,12 +281,8 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
         """Asks the tracer, meter and logger providers to export what they hold (5 s at most)."""
         tracer_provider = self._tracer_provider or trace_api.get_tracer_provider()
         meter_provider = self._meter_provider or get_meter_provider()
-        calls: list[tuple[Any, str, tuple[Any, ...]]] = [
-            (provider, "force_flush", (5_000,))
-            for provider in (tracer_provider, meter_provider)
-            if hasattr(provider, "force_flush")
-        ]
-        calls.append((self._events, "force_flush", (5_000,)))
+        providers = (tracer_provider, meter_provider, self._events)
+        calls = [(p, "force_flush", (5_000,)) for p in providers if hasattr(p, "force_flush")]
         call_within(calls, 5.0, "flush")
 
     def shutdown(self) -> None:
@@ -299,14 +295,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
         self._open.clear()
         self._roots.clear()
         self._attachments.clear()
-        for entry in entries:
-            try:
-                if entry.otel_span.is_recording():
-                    entry.otel_span.set_attribute(sc.OA_INCOMPLETE, True)
-                    entry.otel_span.set_status(Status(StatusCode.ERROR, "unfinished at shutdown"))
-                    entry.otel_span.end()
-            except Exception as error:
-                self._errors.internal("shutdown", error)
+        end_unfinished(entries, self._errors)
 
     def _apply_end(self, entry: Entry, span: Span[Any]) -> str | None:
         """Sets late attributes, content, events and status; returns the error type, if any."""

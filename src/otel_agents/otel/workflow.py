@@ -23,10 +23,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from opentelemetry import trace as trace_api
+from opentelemetry.trace import Status, StatusCode
 
 from ..tracing.span_data import AgentSpanData, SpanData
 from . import mapping
 from . import semconv as sc
+from .errors import ErrorLog
 from .metrics import BridgeMetrics
 from .parenting import Attachments, Entry
 from .profiles import Profile
@@ -231,3 +233,16 @@ def seconds_between(start_ns: int | None, end_ns: int | None) -> float | None:
     if start_ns is None or end_ns is None:
         return None
     return max(end_ns - start_ns, 0) / 1e9
+
+
+def end_unfinished(entries: list[Entry], errors: ErrorLog) -> None:
+    """Ends spans whose run is still in flight as the process ends, marked
+    `otel_agents.incomplete` with an ERROR status, so their partial trace is exported."""
+    for entry in entries:
+        try:
+            if entry.otel_span.is_recording():
+                entry.otel_span.set_attribute(sc.OA_INCOMPLETE, True)
+                entry.otel_span.set_status(Status(StatusCode.ERROR, "unfinished at shutdown"))
+                entry.otel_span.end()
+        except Exception as error:
+            errors.internal("shutdown", error)
