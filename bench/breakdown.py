@@ -28,6 +28,8 @@ from opentelemetry.sdk.metrics._internal.instrument import _Counter, _Histogram
 from opentelemetry.sdk.trace import Span as SdkSpan
 from opentelemetry.sdk.trace import Tracer
 
+import otel_agents.otel.clean as clean
+import otel_agents.otel.events as events
 import otel_agents.otel.mapping as mapping
 import otel_agents.otel.metrics as metrics
 import otel_agents.otel.parenting as parenting
@@ -43,9 +45,11 @@ TARGETS: list[tuple[Any, str, str]] = [
     *[(processor.OTelTracingProcessor, n, BRIDGE) for n in ("on_trace_start", "on_trace_end")],
     *[(processor.OTelTracingProcessor, n, BRIDGE) for n in ("on_span_start", "on_span_end")],
     (processor.OTelTracingProcessor, "_apply_end", BRIDGE),
-    (processor.OTelTracingProcessor, "_final", "bridge: _final (redact, clean_str)"),
-    (processor, "_name", "bridge: _final (redact, clean_str)"),
-    (mapping, "trace_start", "bridge: mapping (span data -> attributes)"),
+    (clean.Cleaner, "__call__", "bridge: attribute cleaning (redact, clean_str)"),
+    (processor, "span_name", "bridge: attribute cleaning (redact, clean_str)"),
+    (mapping, "workflow_start", "bridge: mapping (span data -> attributes)"),
+    (mapping, "end_events", "bridge: mapping (span data -> attributes)"),
+    (events.Events, "emit", "bridge: events (log records)"),
     (mapping, "span_start", "bridge: mapping (span data -> attributes)"),
     (mapping, "span_end", "bridge: mapping (span data -> attributes)"),
     (parenting.Attachments, "attach", "bridge: context attach/release"),
