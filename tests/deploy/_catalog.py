@@ -6,8 +6,10 @@ Collector's `prometheus` exporter with `UnderscoreEscapingWithSuffixes`): dots b
 underscores, unit `s` adds `_seconds`, annotation units like `{token}` add nothing, counters add
 `_total`, histograms expose `_bucket` (with `le`), `_sum` and `_count`.
 
-`test_static.py` checks this table against the instruments `otel_agents.otel.metrics` really
-creates, so a rename there fails here before it silently empties a dashboard panel.
+One table per profile: the default (the conventions as opentelemetry-util-genai 1.3b0 emits
+them) and `OTEL_AGENTS_SEMCONV=newest`. `test_catalog.py` checks each against what a real run of
+the bridge emits in that profile, so a rename there fails here before it silently empties a
+dashboard panel.
 """
 
 from __future__ import annotations
@@ -64,28 +66,34 @@ class Family:
         }
 
 
-_GENAI_OPERATION = frozenset(
+# Model-call metrics carry exactly these (their attribute lists are closed in the spec).
+_INFERENCE = frozenset(
     {
         sc.GEN_AI_OPERATION_NAME,
         sc.GEN_AI_PROVIDER_NAME,
         sc.GEN_AI_REQUEST_MODEL,
         sc.GEN_AI_RESPONSE_MODEL,
-        sc.GEN_AI_AGENT_NAME,
-        sc.GEN_AI_WORKFLOW_NAME,
-        sc.GEN_AI_TOOL_NAME,
         sc.ERROR_TYPE,
         "server.address",
         "server.port",
     }
 )
+_AGENT = frozenset({sc.GEN_AI_AGENT_NAME, sc.GEN_AI_REQUEST_MODEL, sc.ERROR_TYPE})
+_TOOL = frozenset({sc.GEN_AI_TOOL_NAME, sc.GEN_AI_TOOL_TYPE, sc.GEN_AI_AGENT_NAME, sc.ERROR_TYPE})
+_WORKFLOW = frozenset({sc.GEN_AI_WORKFLOW_NAME, sc.ERROR_TYPE})
+_INVOCATION = frozenset(
+    {
+        sc.GEN_AI_OPERATION_NAME,
+        sc.GEN_AI_INVOCATION_IS_NESTED,
+        sc.GEN_AI_AGENT_NAME,
+        sc.GEN_AI_WORKFLOW_NAME,
+        sc.GEN_AI_REQUEST_MODEL,
+        sc.ERROR_TYPE,
+    }
+)
 
-FAMILIES: tuple[Family, ...] = (
-    Family(
-        sc.METRIC_TOKEN_USAGE, "{token}", "histogram", _GENAI_OPERATION | {sc.GEN_AI_TOKEN_TYPE}
-    ),
-    Family(sc.METRIC_OPERATION_DURATION, "s", "histogram", _GENAI_OPERATION),
-    Family(sc.METRIC_TIME_TO_FIRST_CHUNK, "s", "histogram", _GENAI_OPERATION),
-    Family(sc.METRIC_TIME_PER_OUTPUT_CHUNK, "s", "histogram", _GENAI_OPERATION),
+# Ours (otel_agents.*), the same in both profiles.
+_OURS: tuple[Family, ...] = (
     Family(
         sc.METRIC_STREAM_EVENTS,
         "{event}",
@@ -117,24 +125,10 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({sc.OA_GUARDRAIL_NAME, sc.OA_GUARDRAIL_KIND}),
     ),
     Family(sc.METRIC_TELEMETRY_DROPPED, "{item}", "counter", frozenset({sc.OA_SIGNAL})),
-    Family(
-        sc.METRIC_INVOKE_AGENT_DURATION,
-        "s",
-        "histogram",
-        frozenset({sc.GEN_AI_AGENT_NAME, sc.GEN_AI_REQUEST_MODEL, sc.ERROR_TYPE}),
-    ),
-    Family(
-        sc.METRIC_EXECUTE_TOOL_DURATION,
-        "s",
-        "histogram",
-        frozenset({sc.GEN_AI_TOOL_NAME, sc.GEN_AI_TOOL_TYPE, sc.GEN_AI_AGENT_NAME, sc.ERROR_TYPE}),
-    ),
-    Family(
-        sc.METRIC_INVOKE_WORKFLOW_DURATION,
-        "s",
-        "histogram",
-        frozenset({sc.GEN_AI_WORKFLOW_NAME, sc.ERROR_TYPE}),
-    ),
+)
+# Per agent invocation and per tool call: the same names in both profiles.
+_PER_AGENT_AND_TOOL: tuple[Family, ...] = (
+    Family(sc.METRIC_EXECUTE_TOOL_DURATION, "s", "histogram", _TOOL),
     Family(
         sc.METRIC_INVOKE_AGENT_INFERENCE_CALLS,
         "{inference_call}",
@@ -148,6 +142,43 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({sc.GEN_AI_AGENT_NAME}),
     ),
 )
+
+# The default profile: the conventions as opentelemetry-util-genai 1.3b0 emits them.
+DEFAULT_FAMILIES: tuple[Family, ...] = (
+    Family(sc.METRIC_TOKEN_USAGE, "{token}", "histogram", _INFERENCE | {sc.GEN_AI_TOKEN_TYPE}),
+    Family(sc.METRIC_OPERATION_DURATION, "s", "histogram", _INFERENCE),
+    Family(sc.METRIC_TIME_TO_FIRST_CHUNK, "s", "histogram", _INFERENCE),
+    Family(sc.METRIC_TIME_PER_OUTPUT_CHUNK, "s", "histogram", _INFERENCE),
+    Family(sc.METRIC_INVOKE_WORKFLOW_DURATION, "s", "histogram", _WORKFLOW),
+    Family(sc.METRIC_INVOKE_AGENT_DURATION, "s", "histogram", _AGENT),
+    *_PER_AGENT_AND_TOOL,
+    *_OURS,
+)
+# OTEL_AGENTS_SEMCONV=newest: #521 (inference metrics), #374 (token counters by modality and
+# per-call token histograms), #571 (one invocation duration for turns, workflows and agents).
+_TOKENS = _INFERENCE - {sc.ERROR_TYPE}
+NEWEST_FAMILIES: tuple[Family, ...] = (
+    Family(sc.METRIC_INFERENCE_DURATION, "s", "histogram", _INFERENCE),
+    Family(sc.METRIC_INFERENCE_TIME_TO_FIRST_CHUNK, "s", "histogram", _INFERENCE),
+    Family(sc.METRIC_INFERENCE_TIME_PER_OUTPUT_CHUNK, "s", "histogram", _INFERENCE),
+    *(
+        Family(name, "{token}", "counter", _TOKENS | {sc.GEN_AI_TOKEN_MODALITY})
+        for name in (
+            sc.METRIC_INFERENCE_INPUT_TOKENS,
+            sc.METRIC_INFERENCE_OUTPUT_TOKENS,
+            sc.METRIC_INFERENCE_CACHE_READ_TOKENS,
+            sc.METRIC_INFERENCE_CACHE_WRITE_TOKENS,
+            sc.METRIC_INFERENCE_REASONING_TOKENS,
+        )
+    ),
+    Family(sc.METRIC_INFERENCE_OPERATION_INPUT_TOKENS, "{token}", "histogram", _INFERENCE),
+    Family(sc.METRIC_INFERENCE_OPERATION_OUTPUT_TOKENS, "{token}", "histogram", _INFERENCE),
+    Family(sc.METRIC_INVOCATION_DURATION, "s", "histogram", _INVOCATION),
+    *_PER_AGENT_AND_TOOL,
+    *_OURS,
+)
+PROFILES: dict[str, tuple[Family, ...]] = {"default": DEFAULT_FAMILIES, "newest": NEWEST_FAMILIES}
+FAMILIES = DEFAULT_FAMILIES
 
 # The Collector's span_metrics connector (deploy/otel-collector.yaml: namespace
 # traces.span.metrics, unit s, dimensions below). Only the datasource "traces to metrics" links
@@ -175,9 +206,18 @@ COLLECTOR_SPAN_METRICS: dict[str, frozenset[str]] = {
 }
 
 
-def project_series() -> dict[str, frozenset[str]]:
-    """Series name -> allowed labels, for every metric the app itself emits."""
+def project_series(profile: str = "default") -> dict[str, frozenset[str]]:
+    """Series name -> allowed labels, for every metric the app emits in a profile."""
     out: dict[str, frozenset[str]] = {}
-    for family in FAMILIES:
+    for family in PROFILES[profile]:
         out.update(family.series_names)
+    return out
+
+
+def all_series() -> dict[str, frozenset[str]]:
+    """Series name -> allowed labels, over both profiles."""
+    out: dict[str, frozenset[str]] = {}
+    for profile in PROFILES:
+        for name, labels in project_series(profile).items():
+            out[name] = out.get(name, frozenset()) | labels
     return out

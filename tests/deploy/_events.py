@@ -86,6 +86,25 @@ EVENTS: tuple[EventRecord, ...] = (
             sc.GEN_AI_GUARDRAIL_RESULT_VALUE: frozenset({"true", "false"}),
         },
     ),
+    # A failed model call (WARN): the call's attributes, error.type and the exception's type
+    # (its message and data only with content capture on: they can quote a prompt).
+    EventRecord(
+        sc.EVENT_OPERATION_EXCEPTION,
+        frozenset(
+            {
+                sc.GEN_AI_OPERATION_NAME,
+                sc.GEN_AI_PROVIDER_NAME,
+                sc.GEN_AI_REQUEST_MODEL,
+                sc.SERVER_ADDRESS,
+                sc.SERVER_PORT,
+                sc.ERROR_TYPE,
+                sc.EXCEPTION_TYPE,
+                sc.EXCEPTION_MESSAGE,
+                sc.OA_ERROR_DATA,
+                sc.GEN_AI_CONVERSATION_ID,
+            }
+        ),
+    ),
 )
 EVENTS_BY_NAME = {event.name: event for event in EVENTS}
 

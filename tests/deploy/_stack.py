@@ -164,15 +164,26 @@ class Names:
 
 def promql_names(expr: str) -> Names:
     """Metric and label names in a PromQL expression (or a Grafana `label_values(...)` query)."""
+    # `{__name__=~"a|b"}` reads metrics a and b: keep their names before strings are masked.
+    by_name = [
+        tuple(n for n in value.split("|"))
+        for value in re.findall(r'__name__\s*=~?\s*"([a-zA-Z0-9_:|]*)"', expr)
+    ]
     masked = _STRING.sub('"S"', expr)
     label_values: set[str] = set()
     lv = re.fullmatch(r"\s*label_values\(\s*(.*?)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*", masked)
     if lv:
         masked, label_values = lv.group(1), {lv.group(2)}
     matchers: dict[str, set[str]] = {}
+    named = iter(by_name)
     for match in _SELECTOR.finditer(masked):
-        name = match.group(1) or ""
-        matchers.setdefault(name, set()).update(_MATCHER.findall(match.group(2)))
+        labels = set(_MATCHER.findall(match.group(2)))
+        names = (match.group(1),) if match.group(1) else ()
+        if "__name__" in labels:
+            labels.discard("__name__")
+            names = next(named)
+        for name in names:
+            matchers.setdefault(name, set()).update(labels)
     grouping = set()
     for match in _GROUPING.finditer(masked):
         grouping.update(label.strip() for label in match.group(2).split(",") if label.strip())
@@ -181,6 +192,7 @@ def promql_names(expr: str) -> Names:
     )
     bare = _STRING.sub(" ", bare)
     metrics = {token for token in _IDENT.findall(bare) if token not in _KEYWORDS}
+    metrics.update(name for names in by_name for name in names)
     return Names(
         metrics=frozenset(metrics),
         matchers={k: frozenset(v) for k, v in matchers.items()},

@@ -4,7 +4,8 @@ It is what a user's app looks like to the stack: offline agents (`ScriptedModel`
 the real runner, with the OpenTelemetry bridge set up from the environment
 (`OTEL_METRICS_EXPORTER=prometheus` serves /metrics; `OTEL_EXPORTER_OTLP_ENDPOINT` sends OTLP).
 One round covers every panel: a streamed run with a tool call and a handoff, a run whose tool
-raises, a run stopped by an input guardrail, and a plain (non-streamed) run.
+raises, a run stopped by an input guardrail, a run whose model call fails, and a plain
+(non-streamed) run.
 
 The test drives it over stdin, one command per line: `run` plays a round and answers `done`;
 `exit` (or end of input) flushes and exits. Between rounds it just waits, so Prometheus can
@@ -28,7 +29,7 @@ from otel_agents import (
     set_trace_processors,
 )
 from otel_agents.models import ScriptedModel
-from otel_agents.models.scripted import call_tool, say, transfer_to
+from otel_agents.models.scripted import call_tool, fail, say, transfer_to
 from otel_agents.otel.processor import OTelTracingProcessor
 from otel_agents.otel.setup import configure
 
@@ -52,6 +53,10 @@ def no_secrets(context: Any, agent: Any, user_input: Any) -> GuardrailFunctionOu
     return GuardrailFunctionOutput(
         output_info=None, tripwire_triggered="password" in str(user_input)
     )
+
+
+class ModelBackendError(RuntimeError):
+    """What the failing model call raises: its name is the error.type the panels show."""
 
 
 def scripted(*steps: Any) -> ScriptedModel:
@@ -93,6 +98,15 @@ async def one_round() -> None:
     # The tripwire stops the run: counted as outcome guardrail_tripped, and as a guardrail trip.
     with contextlib.suppress(InputGuardrailTripwireTriggered):
         await Runner.run(guarded, "my password is hunter2")
+
+    broken = Agent(
+        name="Broken",
+        instructions="Answer.",
+        model=scripted(fail(ModelBackendError("model backend unavailable"))),
+    )
+    # A failed model call: error.type on the model call metrics, and an exception event.
+    with contextlib.suppress(ModelBackendError):
+        await Runner.run(broken, "Hello")
 
     plain = Agent(name="Plain", instructions="Be brief.", model=scripted(say("Hello there.")))
     await Runner.run(plain, "Hello")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from ._catalog import COLLECTOR_SPAN_METRICS
+from ._catalog import COLLECTOR_SPAN_METRICS, project_series
 from ._procs import Workload, http_get, http_json, poll
 from ._stack import (
     DASHBOARDS,
@@ -283,6 +283,7 @@ def test_the_collector_serves_every_series_the_dashboards_query(stack: Stack) ->
         if q.datasource_type == "prometheus"
         for metric in promql_names(q.expr).metrics
     } - {"otel_agents_telemetry_dropped_total"}  # only exists once something was dropped
+    wanted &= set(project_series("default"))  # the demo runs the default profile
     wanted |= set(COLLECTOR_SPAN_METRICS)
 
     def served() -> set[str] | None:

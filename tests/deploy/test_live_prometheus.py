@@ -5,7 +5,11 @@ the bridge set up from `OTEL_METRICS_EXPORTER=prometheus` (the Python exporter s
 no Collector). Debian's `prometheus` (2.42) scrapes it every second. After two rounds of the
 workload (so rates have two points to differ), every Prometheus query of every dashboard panel,
 with Grafana's variables replaced, must return at least one finite sample, and every templating
-variable must list values. The Tempo panel is checked by the docker tests instead.
+variable must list values. All of it once per profile (default, and OTEL_AGENTS_SEMCONV=newest),
+each with its own app and Prometheus: a panel reads both profiles' names (`a or b`), so each
+profile must fill it on its own, and every metric name a panel reads that belongs to the
+profile must have series there (an `or` leg that never matches would hide behind the other).
+The Tempo and Loki panels are checked by the docker tests instead.
 
 Names are the same through the Collector's prometheus exporter (see deploy/otel-collector.yaml),
 so passing here means the dashboards fill on both paths.
@@ -21,8 +25,17 @@ from pathlib import Path
 
 import pytest
 
+from ._catalog import PROFILES, project_series
 from ._procs import Prometheus, Workload, free_port, poll
-from ._stack import DASHBOARDS, Query, load_dashboard, panel_queries, substitute, variable_queries
+from ._stack import (
+    DASHBOARDS,
+    Query,
+    load_dashboard,
+    panel_queries,
+    promql_names,
+    substitute,
+    variable_queries,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +47,14 @@ VARIABLE_QUERIES = [
     q for path in DASHBOARDS for q in variable_queries(path) if q.datasource_type == "prometheus"
 ]
 DASHBOARD_BY_NAME = {path.stem: load_dashboard(path) for path in DASHBOARDS}
+PROFILE_OF: dict[int, str] = {}  # id(Prometheus) -> the profile its app runs
 
 
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
-    """A Prometheus that has scraped two rounds of the workload."""
+@pytest.fixture(scope="module", params=list(PROFILES))
+def prometheus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Prometheus]:
+    """A Prometheus that has scraped two rounds of the workload, in one profile."""
     if PROMETHEUS is None:
         pytest.skip(
             "Debian's `prometheus` binary is not installed: run bash tests/integration/setup.sh"
@@ -48,9 +64,11 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
         {
             "OTEL_METRICS_EXPORTER": "prometheus",
             "OTEL_TRACES_EXPORTER": "none",
+            "OTEL_LOGS_EXPORTER": "none",
             "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
             "OTEL_EXPORTER_PROMETHEUS_PORT": str(metrics_port),
             "OTEL_SERVICE_NAME": "otel-agents-dashboard-test",
+            "OTEL_AGENTS_SEMCONV": str(request.param),
         }
     )
     server: Prometheus | None = None
@@ -70,6 +88,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
             lambda: server.query(f"sum(otel_agents_runs_total) > {runs}") or None,
             60,
         )
+        PROFILE_OF[id(server)] = str(request.param)
         yield server
     finally:
         if server is not None:
@@ -92,16 +111,44 @@ def test_every_dashboard_has_prometheus_panels() -> None:
     assert {q.dashboard for q in PANEL_QUERIES} == {p.stem for p in DASHBOARDS}
 
 
+# A known bridge defect (notes for the lead, 18:27): in the newest profile without a tracer
+# provider (this workload exports no traces) no handle_conversation_turn point is recorded.
+# Strict: once fixed, these pass and the marker must go.
+TURN_DEFECT = pytest.mark.xfail(
+    strict=True,
+    reason="bridge defect: newest profile without a tracer records no handle_conversation_turn "
+    "point of gen_ai.invocation.duration",
+)
+
+
 @pytest.mark.parametrize("query", PANEL_QUERIES, ids=lambda q: q.id)
-def test_panel_query_returns_data(prometheus: Prometheus, query: Query) -> None:
+def test_panel_query_returns_data(
+    prometheus: Prometheus, query: Query, request: pytest.FixtureRequest
+) -> None:
+    deadline = 30
+    if PROFILE_OF[id(prometheus)] == "newest" and "handle_conversation_turn" in query.expr:
+        request.applymarker(TURN_DEFECT)
+        deadline = 3  # the data is there by now; waiting longer would age the others' rates
     expr = substitute(query.expr, DASHBOARD_BY_NAME[query.dashboard])
     # Rates need a scrape after round two; poll rather than guess how long that takes.
     result = poll(
         f"data for {query.id}: {expr}",
         lambda: (lambda r: r if _finite(r) else None)(prometheus.query(expr)),
-        deadline=30,
+        deadline=deadline,
     )
     assert _finite(result)
+
+
+@pytest.mark.parametrize("query", PANEL_QUERIES, ids=lambda q: q.id)
+def test_every_metric_a_panel_reads_in_this_profile_has_series(
+    prometheus: Prometheus, query: Query
+) -> None:
+    profile = PROFILE_OF[id(prometheus)]
+    ours = promql_names(query.expr).metrics & set(project_series(profile))
+    assert ours, f"{query.id} reads nothing of the {profile} profile"
+    ours -= {"otel_agents_telemetry_dropped_total"}  # only exists once something was dropped
+    for metric in sorted(ours):
+        assert prometheus.query(f"count({metric})"), f"{query.id}: no {metric} series ({profile})"
 
 
 @pytest.mark.parametrize("query", VARIABLE_QUERIES, ids=lambda q: q.id)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ._catalog import COLLECTOR_SPAN_METRICS, project_series
+from ._catalog import COLLECTOR_SPAN_METRICS, all_series, project_series
 from ._stack import (
     DASHBOARD_PROVIDERS,
     DASHBOARDS,
@@ -336,13 +336,17 @@ def test_the_agent_runs_dashboard_links_recent_slow_or_failed_traces_to_tempo() 
 
 
 # --- every queried metric is one the project emits -----------------------------------------------
+DEFAULT_SERIES = project_series("default")
+NEWEST_SERIES = project_series("newest")
+
+
 @pytest.mark.parametrize("query", PROM_QUERIES, ids=lambda q: q.id)
 def test_dashboard_queries_only_metrics_and_labels_the_project_emits(query: Any) -> None:
-    series = project_series()
+    series = all_series()
     names = promql_names(query.expr)
     assert names.metrics, f"no metric in {query.expr!r}"
     unknown = names.metrics - set(series)
-    assert not unknown, f"not emitted by otel-agents: {sorted(unknown)}"
+    assert not unknown, f"not emitted by otel-agents in either profile: {sorted(unknown)}"
     allowed = frozenset().union(*(series[m] for m in names.metrics))
     for metric, labels in names.matchers.items():
         assert labels <= series[metric], (
@@ -354,6 +358,20 @@ def test_dashboard_queries_only_metrics_and_labels_the_project_emits(query: Any)
     assert legend <= (names.grouping or allowed), f"legend uses labels the query drops: {legend}"
 
 
+@pytest.mark.parametrize("query", PROM_QUERIES, ids=lambda q: q.id)
+def test_dashboard_queries_read_the_default_profile_and_handle_the_newest(query: Any) -> None:
+    # The default profile fills every panel; where it reads a name the newest profile no longer
+    # emits, the query also reads the newest profile's name (`a or b`), so panels fill there too.
+    # The live test (test_live_prometheus.py) runs each profile and checks both fill.
+    metrics = promql_names(query.expr).metrics
+    assert metrics & set(DEFAULT_SERIES), f"reads nothing of the default profile: {query.expr}"
+    if metrics - set(NEWEST_SERIES):
+        assert metrics & set(NEWEST_SERIES), (
+            f"reads {sorted(metrics - set(NEWEST_SERIES))}, which the newest profile does not "
+            f"emit, and nothing it does: {query.expr}"
+        )
+
+
 def test_substitution_leaves_no_variable() -> None:
     for path in DASHBOARDS:
         dashboard = load_dashboard(path)
@@ -362,7 +380,7 @@ def test_substitution_leaves_no_variable() -> None:
 
 
 def test_datasource_link_queries_use_known_metrics_and_labels() -> None:
-    series = {**project_series(), **COLLECTOR_SPAN_METRICS}
+    series = {**all_series(), **COLLECTOR_SPAN_METRICS}
     for ds in datasources():
         t2m = ds.get("jsonData", {}).get("tracesToMetrics")
         if not t2m:
