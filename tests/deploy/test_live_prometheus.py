@@ -111,24 +111,9 @@ def test_every_dashboard_has_prometheus_panels() -> None:
     assert {q.dashboard for q in PANEL_QUERIES} == {p.stem for p in DASHBOARDS}
 
 
-# A known bridge defect (notes for the lead, 18:27): in the newest profile without a tracer
-# provider (this workload exports no traces) no handle_conversation_turn point is recorded.
-# Strict: once fixed, these pass and the marker must go.
-TURN_DEFECT = pytest.mark.xfail(
-    strict=True,
-    reason="bridge defect: newest profile without a tracer records no handle_conversation_turn "
-    "point of gen_ai.invocation.duration",
-)
-
-
 @pytest.mark.parametrize("query", PANEL_QUERIES, ids=lambda q: q.id)
-def test_panel_query_returns_data(
-    prometheus: Prometheus, query: Query, request: pytest.FixtureRequest
-) -> None:
+def test_panel_query_returns_data(prometheus: Prometheus, query: Query) -> None:
     deadline = 30
-    if PROFILE_OF[id(prometheus)] == "newest" and "handle_conversation_turn" in query.expr:
-        request.applymarker(TURN_DEFECT)
-        deadline = 3  # the data is there by now; waiting longer would age the others' rates
     expr = substitute(query.expr, DASHBOARD_BY_NAME[query.dashboard])
     # Rates need a scrape after round two; poll rather than guess how long that takes.
     result = poll(

@@ -394,3 +394,29 @@ def test_an_unknown_profile_warns_once_and_means_the_default(
         assert OTelTracingProcessor().profile.name == "default"
     warnings = [r.getMessage() for r in caplog.records if "OTEL_AGENTS_SEMCONV" in r.getMessage()]
     assert len(warnings) == 1 and "default, newest" in warnings[0]
+
+
+async def test_newest_a_turn_is_measured_even_when_no_span_is_recorded() -> None:
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.trace import NoOpTracerProvider
+
+    from support.otel_memory import metric_points
+
+    reader = InMemoryMetricReader()
+    meters = MeterProvider(metric_readers=[reader])
+    provider = get_trace_provider()
+    state = provider.snapshot()
+    processor = OTelTracingProcessor(
+        tracer_provider=NoOpTracerProvider(), meter_provider=meters, semconv="newest"
+    )
+    provider.set_processors([processor])
+    provider.set_disabled(False)
+    try:
+        await Runner.run(Agent(name="Solo", model=ScriptedModel(["Hi."])), input="hello")
+    finally:
+        provider.restore(state)
+    points = {
+        (a["gen_ai.operation.name"], a["gen_ai.invocation.is_nested"]): p.count
+        for a, p in metric_points(reader, "gen_ai.invocation.duration")
+    }
+    assert points == {("handle_conversation_turn", False): 1, ("invoke_agent", True): 1}

@@ -143,6 +143,7 @@ class Entry:
         "output_type",
         "owner",
         "start_attributes",
+        "start_ns",
         "token",
         "tool_calls",
         "turn",
@@ -174,6 +175,7 @@ class Entry:
         self.nested = False  # an invocation inside another in-process invocation (#571)
         self.turn: Entry | None = None  # the run's handle_conversation_turn (newest profile)
         self.virtual = False  # no span of its own: `otel_span` is its host's (never ended here)
+        self.start_ns: int | None = None  # turns: for their duration, recording or not
         # Start attributes kept for the span's end-time event (model calls, when enabled).
         self.start_attributes: dict[str, AttributeValue] | None = None
 

@@ -184,6 +184,7 @@ class RootSpans:
         entry = Entry(self._start(start, start_ns, parent, None, pin), agent, None, root.group_id)
         entry.context = trace_api.set_span_in_context(entry.otel_span)
         entry.turn = entry
+        entry.start_ns = start_ns
         root.turn = entry
         return entry
 
@@ -220,9 +221,9 @@ class RootSpans:
         error_type = None
         if error is not None:
             error_type = self._set_error(turn.otel_span, error, end_ns)
-        start_ns = getattr(turn.otel_span, "start_time", None)
         turn.otel_span.end(end_time=end_ns)
-        seconds = seconds_between(start_ns, end_ns)
+        # From our own times: a span that records nothing (no tracer provider) has none.
+        seconds = seconds_between(turn.start_ns, end_ns)
         if seconds is not None:
             self._get_metrics().record_invocation(
                 sc.OP_HANDLE_CONVERSATION_TURN, seconds, error_type, nested=False, agent=turn.agent
