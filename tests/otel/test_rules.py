@@ -268,8 +268,11 @@ async def test_each_operation_has_its_duration_histogram_with_the_spec_buckets(
     assert (inference, tools) == ({"Triage": 1, "Support": 2}, {"Triage": 0, "Support": 2})
 
 
-async def test_time_per_output_chunk_is_one_point_per_chunk_after_the_first(wire: Wire) -> None:
-    words = "one two three four five six"
+@pytest.mark.parametrize("n", [6, 40], ids=["few chunks", "a batch"])  # 40: histograms.py's path
+async def test_time_per_output_chunk_is_one_point_per_chunk_after_the_first(
+    wire: Wire, n: int
+) -> None:
+    words = " ".join(f"w{i}" for i in range(n))
     agent = Agent(name="Talker", model=ScriptedModel([words]))
     result = Runner.run_streamed(agent, input="talk")
     async for _ in result.stream_events():

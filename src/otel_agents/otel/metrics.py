@@ -43,6 +43,7 @@ from ..tracing.span_data import (
 )
 from . import semconv as sc
 from .capture import metric_value
+from .histograms import record_each
 from .metric_attributes import (
     agent_attributes,
     chat_attributes,
@@ -194,9 +195,11 @@ class BridgeMetrics:
             if data.stream:
                 if data.time_to_first_chunk is not None:
                     self.time_to_first_chunk.record(max(data.time_to_first_chunk, 0.0), chat[0])
-                record = self.time_per_output_chunk.record
-                for gap in data.output_chunk_gaps:
-                    record(gap if gap > 0.0 else 0.0, chat[0])
+                gaps = data.output_chunk_gaps
+                if gaps:
+                    if min(gaps) < 0.0:
+                        gaps = [g if g > 0.0 else 0.0 for g in gaps]
+                    record_each(self.time_per_output_chunk, gaps, chat[0])
         elif isinstance(data, AgentSpanData):
             name, model = data.name, data.model
             attrs = self._cached(("agent", name, model), lambda: agent_attributes(name, model))
@@ -278,8 +281,8 @@ class BridgeMetrics:
             gaps = (gaps,)
         if first_chunk is not None:
             self.time_to_first_chunk.record(max(first_chunk, 0.0), cleaned)
-        for gap in gaps:
-            self.time_per_output_chunk.record(max(gap, 0.0), cleaned)
+        if gaps:
+            record_each(self.time_per_output_chunk, [max(gap, 0.0) for gap in gaps], cleaned)
 
     def record_stream_events(self, agent: str, counts: Mapping[str, int]) -> None:
         """Adds an agent span's stream event counts, by "event_type:name" key."""
