@@ -6,6 +6,9 @@
 #   the live "dashboards return data" test. Without apt-get, or when the install fails, those
 #   tests skip and say why; this script does not fail the run for it.
 #
+# - Debian's `redis-server`: the broker of the real Celery prefork worker in
+#   tests/integration/test_celery_worker.py (which starts its own on a free port); same rules.
+#
 # - Arize Phoenix in its own virtualenv: phoenix_setup.sh beside this script (its own rules).
 #
 # - llama.cpp's server (xllamacpp) and SmolLM2-135M in their own virtualenv and cache:
@@ -23,17 +26,24 @@ fi
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-install_prometheus() {
-  if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+# apt_install PACKAGE COMMAND...: installs Debian's PACKAGE unless every COMMAND is on the PATH.
+# Its service must not start: Prometheus's would take port 9090 from `make stack-up`'s, Redis's
+# port 6379 (the tests start their own on free ports). policy-rc.d exit 101 = "do not start";
+# created only if absent, and removed afterwards.
+apt_install() {
+  local package="$1"
+  shift
+  local missing=""
+  for command in "$@"; do
+    command -v "$command" >/dev/null 2>&1 || missing=1
+  done
+  if [ -z "$missing" ]; then
     return 0
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    log "no apt-get: install Prometheus 2.x (prometheus and promtool) yourself; those tests skip"
+    log "no apt-get: install $package ($*) yourself; the tests that need it skip"
     return 0
   fi
-  # The package's service must not start: it would take port 9090 from `make stack-up`'s
-  # Prometheus (the tests use their own free ports). policy-rc.d exit 101 = "do not start";
-  # created only if absent, and removed afterwards.
   local policy=/usr/sbin/policy-rc.d
   local made_policy=""
   if [ ! -e "$policy" ]; then
@@ -42,28 +52,29 @@ install_prometheus() {
     made_policy=1
   fi
   local ok=1
-  if ! apt-cache policy prometheus 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  if ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
     $SUDO apt-get update -qq || ok=""
   fi
   if [ -n "$ok" ]; then
     $SUDO env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q --no-install-recommends prometheus >/dev/null || ok=""
+      apt-get install -y -q --no-install-recommends "$package" >/dev/null || ok=""
   fi
   if [ -n "$made_policy" ]; then
     $SUDO rm -f "$policy"
   fi
   if [ -z "$ok" ]; then
-    log "could not install Debian's prometheus package; the Prometheus tests will skip"
-    return 0
+    log "could not install Debian's $package package; the tests that need it will skip"
+    return 1
   fi
   # Where a service manager runs anyway (a developer's desktop), make sure it stays stopped.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$package" 2>/dev/null; then
+    $SUDO systemctl disable --now "$package" >/dev/null 2>&1 || true
   fi
-  log "installed $(prometheus --version 2>&1 | head -n 1)"
+  log "installed $package"
 }
 
-install_prometheus
+apt_install prometheus prometheus promtool || true
+apt_install redis-server redis-server || true
 
 if [ -f "$HERE/phoenix_setup.sh" ]; then
   bash "$HERE/phoenix_setup.sh"

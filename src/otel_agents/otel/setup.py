@@ -40,7 +40,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from ..exceptions import UserError
-from . import lifecycle
+from . import forked, lifecycle
 from .capture import clean_str
 from .exporters import (
     DELIVERIES,
@@ -284,6 +284,7 @@ def _install(
         trace_api.set_tracer_provider(tracer_provider)
     if meter_provider is not None:
         metrics_api.set_meter_provider(meter_provider)
+        forked.reset_metrics_in_children(meter_provider)
     if logger_provider is not None:
         logs_api.set_logger_provider(logger_provider)
     # Logs first: the bridge's last events are emitted before its spans end, and the meter
