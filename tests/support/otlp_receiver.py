@@ -96,6 +96,9 @@ class ReceivedPoint:
     explicit_bounds: list[float]
     resource: dict[str, Any]
     transport: str
+    # A cumulative series' start: one per series and process (a process that exports the same
+    # series twice repeats it), so (metric, attributes, start_ns) tells the processes apart.
+    start_ns: int = 0
 
 
 @dataclass
@@ -561,4 +564,5 @@ def _flatten_points(
                         explicit_bounds=list(point.explicit_bounds) if kind == "histogram" else [],
                         resource=resource,
                         transport=transport,
+                        start_ns=point.start_time_unix_nano,
                     )

@@ -1,0 +1,163 @@
+"""A real gunicorn with uvicorn workers, under load, stopped by SIGTERM to its master: every run
+that finished is delivered exactly once, and the counters and histograms of all processes add up
+to the runs delivered. With `--preload`, what the master recorded before forking is reported by
+the master alone.
+
+The app is the README's own snippet (the lifespan hook with `flush_traces()`), written to a file
+as a user would; nothing is exported before the shutdown (batch and metric intervals of 10
+minutes), so whatever arrives was delivered by it. A real OTLP receiver.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from support.otlp_receiver import OTLPReceiver, ReceivedPoint
+
+pytest.importorskip("gunicorn")
+pytest.importorskip("uvicorn_worker")
+pytest.importorskip("starlette")
+
+pytestmark = pytest.mark.integration
+HERE = Path(__file__).parent
+README = HERE.parents[1] / "README.md"
+HOOK = "flush_traces()  # the server is stopping"
+WORKERS = 2
+DURATION = "gen_ai.client.operation.duration"
+
+
+def readme_app() -> str:
+    """The README's ASGI app: the python block with the lifespan hook."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    found = [b for b in blocks if HOOK in b]
+    assert len(found) == 1, "the README shows the ASGI app with its lifespan hook once"
+    return found[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.read().decode()
+    except OSError:
+        return None  # refused or cut by the shutdown: not an answered request
+
+
+def totals(points: Iterable[ReceivedPoint], metric: str, key: str) -> dict[str, float]:
+    """Per value of attribute `key`: the sum over processes of each process's last cumulative
+    value of `metric` (a process may export the same series twice: at SIGTERM and in the
+    lifespan hook). Histograms count their points."""
+    last: dict[tuple[object, ...], float] = {}
+    for p in points:
+        if p.metric == metric:
+            series = (tuple(sorted(p.attributes.items())), p.start_ns)
+            value = float(p.count if p.kind == "histogram" else p.value or 0)
+            last[series] = max(last.get(series, 0.0), value)
+    out: dict[str, float] = {}
+    for (attributes, _), value in last.items():
+        name = str(dict(attributes).get(key))
+        out[name] = out.get(name, 0.0) + value
+    return out
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
+def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
+    otlp_receiver: OTLPReceiver, tmp_path: Path, preload: bool
+) -> None:
+    (tmp_path / "app.py").write_text(readme_app())
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        OTEL_EXPORTER_OTLP_ENDPOINT=otlp_receiver.http_endpoint,
+        OTEL_BSP_SCHEDULE_DELAY="600000",  # nothing leaves before the shutdown
+        OTEL_METRIC_EXPORT_INTERVAL="600000",
+        OTEL_LOGS_EXPORTER="none",
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(HERE)]),
+    )
+    app = "gunicorn_preload_app:app" if preload else "app:app"
+    command = [sys.executable, "-m", "gunicorn", app]
+    command += ["--worker-class", "uvicorn_worker.UvicornWorker", "--workers", str(WORKERS)]
+    command += ["--bind", f"127.0.0.1:{port}", "--no-control-socket"]
+    command += ["--preload"] if preload else []
+    server = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+    try:
+        assert server.stderr is not None
+        started = 0
+        for line in server.stderr:  # gunicorn logs to stderr: wait until every worker serves
+            log.append(line)
+            started += "Application startup complete" in line
+            if started == WORKERS:
+                break
+        assert started == WORKERS, "".join(log)
+        rest = threading.Thread(target=lambda: log.extend(server.stderr or ()), daemon=True)
+        rest.start()
+        answered: list[str] = []
+        enough = threading.Event()
+
+        def one(n: int) -> None:
+            reply = get(f"http://127.0.0.1:{port}/ask?q=question+{n}")
+            if reply is not None:
+                answered.append(reply)
+                if len(answered) >= 150:
+                    enough.set()
+
+        with ThreadPoolExecutor(16) as pool:
+            futures = [pool.submit(one, n) for n in range(600)]
+            assert enough.wait(120), "gunicorn did not answer 150 requests"
+            server.send_signal(signal.SIGTERM)  # to the master, requests still in flight
+            for future in futures:
+                future.result()
+        server.wait(60)
+        rest.join(5)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, "".join(log)
+    assert "Traceback" not in "".join(log)
+    warm = 1 if preload else 0
+    expected = len(answered) + warm
+    spans = otlp_receiver.wait_for_spans(
+        lambda s: sum(x.name.startswith("invoke_agent") for x in s) >= expected, timeout=10
+    )
+    agents = [s for s in spans if s.name.startswith("invoke_agent")]
+    chats = [s for s in spans if s.name.startswith("chat")]
+    # Exactly once: every trace arrived once; requests cut by the shutdown may have finished
+    # their run too (then it arrived), so at least the answered ones, at most the ones sent.
+    assert len({s.trace_id for s in agents}) == len(agents) == len(chats)
+    assert expected <= len(agents) <= 600 + warm
+    helpers = sum(s.name == "invoke_agent Helper" for s in agents)
+    assert sum(s.name == "invoke_agent Warm-up" for s in agents) == warm
+    # The counters and histograms of all processes add up to the runs delivered: the master's
+    # run is counted by the master only, never again by a worker.
+    points = otlp_receiver.wait_for_points(
+        lambda ps: sum(totals(ps, "otel_agents.runs", "gen_ai.agent.name").values()) >= len(agents)
+    )
+    runs = totals(points, "otel_agents.runs", "gen_ai.agent.name")
+    assert runs == ({"Helper": helpers, "Warm-up": 1} if preload else {"Helper": helpers})
+    durations = totals(points, DURATION, "gen_ai.operation.name")
+    assert durations == {"chat": len(chats)}
