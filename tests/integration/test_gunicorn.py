@@ -11,20 +11,18 @@ minutes), so whatever arrives was delivered by it. A real OTLP receiver.
 from __future__ import annotations
 
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import urllib.request
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from _servers import free_port, readme_block, totals
 
-from support.otlp_receiver import OTLPReceiver, ReceivedPoint
+from support.otlp_receiver import OTLPReceiver
 
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn_worker")
@@ -32,24 +30,9 @@ pytest.importorskip("starlette")
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent
-README = HERE.parents[1] / "README.md"
 HOOK = "flush_traces()  # the server is stopping"
 WORKERS = 2
 DURATION = "gen_ai.client.operation.duration"
-
-
-def readme_app() -> str:
-    """The README's ASGI app: the python block with the lifespan hook."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    found = [b for b in blocks if HOOK in b]
-    assert len(found) == 1, "the README shows the ASGI app with its lifespan hook once"
-    return found[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(url: str) -> str | None:
@@ -60,28 +43,11 @@ def get(url: str) -> str | None:
         return None  # refused or cut by the shutdown: not an answered request
 
 
-def totals(points: Iterable[ReceivedPoint], metric: str, key: str) -> dict[str, float]:
-    """Per value of attribute `key`: the sum over processes of each process's last cumulative
-    value of `metric` (a process may export the same series twice: at SIGTERM and in the
-    lifespan hook). Histograms count their points."""
-    last: dict[tuple[object, ...], float] = {}
-    for p in points:
-        if p.metric == metric:
-            series = (tuple(sorted(p.attributes.items())), p.start_ns)
-            value = float(p.count if p.kind == "histogram" else p.value or 0)
-            last[series] = max(last.get(series, 0.0), value)
-    out: dict[str, float] = {}
-    for (attributes, _), value in last.items():
-        name = str(dict(attributes).get(key))
-        out[name] = out.get(name, 0.0) + value
-    return out
-
-
 @pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
 def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
     otlp_receiver: OTLPReceiver, tmp_path: Path, preload: bool
 ) -> None:
-    (tmp_path / "app.py").write_text(readme_app())
+    (tmp_path / "app.py").write_text(readme_block(HOOK))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(
