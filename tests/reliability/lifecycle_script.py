@@ -10,6 +10,10 @@ Modes:
   pool of 2 workers, ended by `close()` + `join()` (workers exit normally) or by the `with` block
   (`terminate()`: workers get SIGTERM).
 
+- `pool-signal-in-flush`: as `pool-close`, but each worker sends itself SIGTERM at the start of
+  its exit flush, so the handler interrupts that flush on the same thread (what `terminate()`
+  does when a worker is already exiting; otherwise a race).
+
 With `JSONL_PATH` set, every trace and span also goes to that JSON Lines file (set up before
 the fork, as an app would).
 """
@@ -22,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from otel_agents import Agent, Runner, add_trace_processor, function_tool
 from otel_agents.models import ScriptedModel, call_tool
@@ -60,7 +65,24 @@ def in_flight(runs: int) -> None:
     print("not stopped", flush=True)
 
 
+def signal_self_at_flush() -> None:
+    """Makes a forked worker's exit flush start with a SIGTERM to itself (test timing only)."""
+    from otel_agents.otel import lifecycle
+
+    parent, original = os.getpid(), lifecycle.call_within
+
+    def interrupted(*args: Any) -> bool:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs on this thread, right here
+        return original(*args)
+
+    lifecycle.call_within = interrupted  # type: ignore[assignment]
+
+
 def pool(runs: int, how: str) -> None:
+    if how == "signal-in-flush":
+        signal_self_at_flush()
+        how = "close"
     print(one_run(-1), flush=True)  # the parent has counted one run before the fork
     context = multiprocessing.get_context("fork")
     if how == "close":

@@ -108,7 +108,7 @@ def test_sigterm_with_a_dead_collector_ends_within_the_deadline(
     assert "export on SIGTERM did not finish within 1.0 s" in stderr
 
 
-@pytest.mark.parametrize("ending", ["close", "with"])
+@pytest.mark.parametrize("ending", ["close", "with", "signal-in-flush"])
 def test_fork_pool_workers_deliver_their_runs_once_and_counters_add_up(
     otlp_receiver: OTLPReceiver, ending: str, tmp_path: Path
 ) -> None:

@@ -27,7 +27,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -35,12 +35,16 @@ from .exporters import call_within
 
 logger = logging.getLogger("otel_agents.otel")
 
-_lock = threading.Lock()
+# Re-entrant: a SIGTERM handler runs on the main thread, possibly while that thread is inside
+# `deliver` holding this lock (a pool worker's exit flush when `Pool.terminate()` signals it).
+_lock = threading.RLock()
 _providers: list[Any] = []
 _timeout = [5.0]
 _fork_hook_registered = [False]
 _running: list[threading.Event | None] = [None]
+_delivering: list[int | None] = [None]  # the thread running that delivery
 _deadline = [0.0]
+_after_delivery: list[Callable[[], None]] = []  # signal actions postponed until it ends
 
 
 def install(providers: Sequence[Any], timeout: float) -> None:
@@ -71,7 +75,9 @@ def deliver(*, final: bool, what: str = "export at exit") -> bool:
     within the one shutdown deadline. Returns whether everything finished in time.
 
     A delivery asked for while one is running (SIGTERM arriving during a worker's exit flush, as
-    `Pool.terminate()` does) waits for that one instead of cutting it short.
+    `Pool.terminate()` does) waits for that one instead of cutting it short; when the signal
+    interrupted the very thread that runs it, its action is postponed until it ends (waiting
+    there would wait for ourselves).
     """
     from .. import tracing
 
@@ -81,6 +87,9 @@ def deliver(*, final: bool, what: str = "export at exit") -> bool:
         running = _running[0]
         if running is None:
             done = threading.Event()
+            # This order, and the reverse below, keep `_interrupted_own_delivery` exact when the
+            # signal lands between the two assignments.
+            _delivering[0] = threading.get_ident()
             _running[0] = done
             _deadline[0] = time.monotonic() + timeout
     if running is not None:
@@ -99,6 +108,21 @@ def deliver(*, final: bool, what: str = "export at exit") -> bool:
     finally:
         with _lock:
             _running[0] = None
+            _delivering[0] = None
+            postponed = list(_after_delivery)
+            _after_delivery.clear()
+        for action in postponed:
+            action()
+
+
+def _interrupted_own_delivery(action: Callable[[], None]) -> bool:
+    """Whether a delivery is running on this very thread (so a signal handler interrupted it);
+    if so, `action` runs when that delivery ends."""
+    with _lock:
+        if _running[0] is None or _delivering[0] != threading.get_ident():
+            return False
+        _after_delivery.append(action)
+        return True
 
 
 def _install_sigterm_handler() -> None:
@@ -112,6 +136,8 @@ def _install_sigterm_handler() -> None:
         return
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if _interrupted_own_delivery(lambda: on_sigterm(signum, frame)):
+            return
         if callable(previous):
             deliver(final=False, what="export on SIGTERM")
             previous(signum, frame)
@@ -135,6 +161,11 @@ _anchor = _Anchor()
 
 
 def _after_fork_in_child() -> None:
+    global _lock
+    # Another thread of the parent may have held it at the fork; only this thread exists now.
+    _lock = threading.RLock()
+    _running[0] = _delivering[0] = None
+    _after_delivery.clear()
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is None:
         return
