@@ -97,30 +97,26 @@ def unpin(token: Token[int | None] | None) -> None:
 def otel_trace_id(trace_id: str) -> int:
     """Our "trace_<32 hex>" as an OTel trace id; any other id (the SDK accepts any string, e.g.
     "trace_123") as the first 16 bytes of its BLAKE2b hash: deterministic, never 0."""
-    hex_part = trace_id[6:] if trace_id.startswith("trace_") else ""
-    if len(hex_part) == 32:
-        try:
-            value = int(hex_part, 16)
-        except ValueError:
-            value = 0
-        if value:
-            return value
-    digest = blake2b(trace_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    return int.from_bytes(digest, "big") or 1
+    return _otel_id(trace_id, "trace_", 16)
 
 
 def otel_span_id(span_id: str) -> int:
     """Our "span_<16 hex>" as an OTel span id; any other id (the OpenAI Agents SDK's
     "span_<24 hex>") as the first 8 bytes of its BLAKE2b hash: deterministic, never 0."""
-    hex_part = span_id[5:] if span_id.startswith("span_") else ""
-    if len(hex_part) == 16:
+    return _otel_id(span_id, "span_", 8)
+
+
+def _otel_id(value: str, prefix: str, size: int) -> int:
+    """`value`'s hex part when it is exactly `size` bytes and not 0, else a hash of `value`."""
+    hex_part = value[len(prefix) :] if value.startswith(prefix) else ""
+    if len(hex_part) == 2 * size:
         try:
-            value = int(hex_part, 16)
+            number = int(hex_part, 16)
         except ValueError:
-            value = 0
-        if value:
-            return value
-    digest = blake2b(span_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            number = 0
+        if number:
+            return number
+    digest = blake2b(value.encode("utf-8", "surrogatepass"), digest_size=size).digest()
     return int.from_bytes(digest, "big") or 1
 
 
