@@ -11,7 +11,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from support.otlp_receiver import OTLPReceiver
+
+pytestmark = pytest.mark.slow  # CLI processes waiting on silent collectors
 
 MARGIN_S = 8.0  # interpreter start, imports and the demo's own run on a loaded machine
 

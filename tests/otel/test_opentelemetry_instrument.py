@@ -20,6 +20,8 @@ from otel_agents import Agent, Runner
 from otel_agents.models import ScriptedModel
 from otel_agents.otel import OtelAgentsInstrumentor
 
+pytestmark = pytest.mark.slow  # `opentelemetry-instrument` child processes
+
 # BaseInstrumentor is a singleton: this is the instance opentelemetry-instrument loaded.
 print("instrumented:", OtelAgentsInstrumentor().is_instrumented_by_opentelemetry)
 agent = Agent(name="Helper", model=ScriptedModel(["Hi!"]))

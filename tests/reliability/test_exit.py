@@ -19,6 +19,8 @@ from support.otlp_receiver import OTLPReceiver
 
 from .test_exporter_faults import closed_port_endpoint
 
+pytestmark = pytest.mark.slow  # child processes waiting on dead collectors
+
 SCRIPT = Path(__file__).with_name("user_script.py")
 RUNS = 5
 SPANS_PER_RUN = 2  # one agent on its own: its invoke_agent root and one model call

@@ -20,6 +20,8 @@ import pytest
 
 from support.otlp_receiver import OTLPReceiver
 
+pytestmark = pytest.mark.slow  # real processes ended by signals and forks: in make test-integration
+
 SCRIPT = Path(__file__).with_name("lifecycle_script.py")
 MARGIN_S = 5.0  # interpreter start and imports on a loaded machine
 

@@ -28,6 +28,8 @@ from otel_agents.items import ToolCallOutputItem
 from ._support import Pipeline, assert_nothing_current, by_trace, shape, two_agents
 from .conftest import Bridge
 
+pytestmark = pytest.mark.slow  # hundreds of concurrent runs
+
 POOL = 10
 EXPECTED_SHAPE = [
     ["invoke_workflow load", "UNSET", [

@@ -16,6 +16,8 @@ import pytest
 
 from support.fake_openai import FakeOpenAI
 
+pytestmark = pytest.mark.slow  # child processes running many loops
+
 SCRIPT = Path(__file__).with_name("loops_script.py")
 
 

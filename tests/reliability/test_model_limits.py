@@ -21,6 +21,8 @@ from support.tracing_recorder import RecordingProcessor
 
 from ._support import no_other_tasks
 
+pytestmark = pytest.mark.slow  # waits on real (short) model timeouts
+
 MODELS = {"responses": OpenAIResponsesModel, "chat": OpenAIChatCompletionsModel}
 # The idle timeout is far above the 20 ms between an endless server's events, even on a busy
 # machine, and well below the deadline, so each case hits the limit it names.

@@ -16,6 +16,8 @@ import pytest
 
 from support.otlp_receiver import OTLPReceiver
 
+pytestmark = pytest.mark.slow  # one CLI or script process per case
+
 SCRIPT = Path(__file__).with_name("user_script.py")
 SECRET = "sk-SECRET-0123456789"
 
