@@ -13,14 +13,14 @@ import pytest
 
 from support.otlp_receiver import OTLPReceiver
 
+pytestmark = pytest.mark.slow  # `opentelemetry-instrument` child processes
+
 INSTRUMENT = Path(sys.executable).parent / "opentelemetry-instrument"
 
 APP = """
 from otel_agents import Agent, Runner
 from otel_agents.models import ScriptedModel
 from otel_agents.otel import OtelAgentsInstrumentor
-
-pytestmark = pytest.mark.slow  # `opentelemetry-instrument` child processes
 
 # BaseInstrumentor is a singleton: this is the instance opentelemetry-instrument loaded.
 print("instrumented:", OtelAgentsInstrumentor().is_instrumented_by_opentelemetry)
