@@ -17,7 +17,7 @@ from support.otlp_receiver import OTLPReceiver
 
 pytestmark = pytest.mark.slow  # CLI processes waiting on silent collectors
 
-MARGIN_S = 8.0  # interpreter start, imports and the demo's own run on a loaded machine
+MARGIN_S = 3.0  # beyond the same demo's time with a healthy collector, measured just before
 
 
 def demo(endpoint: str, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -48,6 +48,8 @@ def test_sent_is_said_only_when_the_collector_acknowledged(otlp_receiver: OTLPRe
 
 
 def test_a_silent_collector_bounds_the_exit_and_is_reported(otlp_receiver: OTLPReceiver) -> None:
+    # The same demo with a collector that answers: interpreter start, imports and the run.
+    _, healthy = demo(otlp_receiver.http_endpoint, OTEL_AGENTS_SHUTDOWN_TIMEOUT="1")
     otlp_receiver.hang()
     done, elapsed = demo(
         otlp_receiver.http_endpoint,
@@ -55,7 +57,9 @@ def test_a_silent_collector_bounds_the_exit_and_is_reported(otlp_receiver: OTLPR
         OTEL_AGENTS_SHUTDOWN_TIMEOUT="1",
     )
     assert done.returncode == 0, done.stderr
-    assert elapsed < 1 + MARGIN_S, f"the demo took {elapsed:.1f}s to exit with a 1 s deadline"
+    assert elapsed < healthy + 1 + MARGIN_S, (
+        f"the demo took {elapsed:.1f}s to exit with a 1 s deadline ({healthy:.1f}s when healthy)"
+    )
     line = last_line(done)
     assert "sent" not in line
     assert line.startswith("Telemetry: ") and " spans could not be delivered to " in line

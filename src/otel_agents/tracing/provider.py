@@ -122,6 +122,7 @@ class TraceProvider:
         self.disabled = disabled_from_env() if disabled is None else disabled
         self._defaults_pending = default_processors
         self._lock = threading.Lock()
+        self.shut_down = False
 
     @property
     def processors(self) -> tuple[TracingProcessor, ...]:
@@ -174,6 +175,7 @@ class TraceProvider:
 
     def shutdown(self) -> None:
         """Flush, then shut every processor down (errors are logged, never raised)."""
+        self.shut_down = True
         self.processor.force_flush()
         self.processor.shutdown()
 
@@ -200,7 +202,9 @@ def _build_global_provider() -> TraceProvider:
 
 
 def _shutdown_at_exit() -> None:
-    if _provider is not None:
+    # Skipped when already done (the CLI's or SIGTERM's delivery): a second flush would wait on
+    # a dead collector again, past the one shutdown deadline.
+    if _provider is not None and not _provider.shut_down:
         _provider.shutdown()
 
 
