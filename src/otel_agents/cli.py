@@ -7,35 +7,34 @@ collector, a missing API key), printed as ONE line on stderr saying what to do; 
 Output goes to the `rich` console passed in (tests pass one writing to a StringIO).
 
 The pieces live in `otel_agents.demo`: scenarios (agents, tools, scripts), runs (one run printed
-live, many with a progress bar), display (stream printer, trace tree, summary), telemetry (where
-spans and metrics go) and doctor.
+live, many with a progress bar), display (stream printer, summary), trees (trace trees), telemetry
+(where spans and metrics go) and doctor. Each command imports what it needs when it runs: `--help`
+loads neither rich nor OpenTelemetry, and `--help`, `view` and `doctor` load neither the runner
+nor the openai client (tests/cli/test_startup.py; the start-up budget is in bench/startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-from rich.text import Text
-
-from .agent import Agent
-from .demo import display, runs, telemetry
-from .demo.doctor import run_doctor
-from .demo.jsonl_file import read_jsonl
-from .demo.scenarios import SCENARIOS, DemoContext, Scenario
+from .demo.catalog import SUMMARIES
 from .exceptions import UserError
-from .models.provider import OpenAIProvider, default_model_name
-from .models.scripted import ScriptedModel
-from .runner import RunConfig
-from .tracing import JsonlFileProcessor, TracingProcessor, add_trace_processor, get_trace_provider
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .agent import Agent
+    from .demo import telemetry
+    from .demo.scenarios import Scenario
+    from .demo.trees import SpanNode, TraceCollector
+    from .models.provider import OpenAIProvider
+    from .run_config import RunConfig
 
 __all__ = ["CliError", "load_agent", "main"]
 
@@ -58,14 +57,14 @@ def _positive(value: str) -> int:
 def _parser() -> _Parser:
     parser = _Parser(prog="otel-agents", description="Run agents and see their traces.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    scenarios = "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values())
+    scenarios = "; ".join(f"{name}: {summary}" for name, summary in SUMMARIES.items())
     demo = commands.add_parser(
         "demo",
         help="run a multi-agent demo workflow, offline by default",
         description=f"Scenarios: {scenarios}.",
     )
     scenario_help = "default: support (with --runs: every scenario in turn)"
-    demo.add_argument("--scenario", choices=list(SCENARIOS), help=scenario_help)
+    demo.add_argument("--scenario", choices=list(SUMMARIES), help=scenario_help)
     runs_help = "run N workflows concurrently, then show a summary"
     demo.add_argument("--runs", type=_positive, default=1, metavar="N", help=runs_help)
     which = demo.add_mutually_exclusive_group()
@@ -88,9 +87,17 @@ def _parser() -> _Parser:
 
 
 @contextlib.contextmanager
-def _collecting(jsonl: str | None) -> Iterator[display.TraceCollector]:
+def _collecting(jsonl: str | None) -> Iterator[TraceCollector]:
     """Registers an in-memory collector (and a JSONL writer) for the run, removed afterwards."""
-    collector = display.TraceCollector()
+    from .demo.trees import TraceCollector
+    from .tracing import (
+        JsonlFileProcessor,
+        TracingProcessor,
+        add_trace_processor,
+        get_trace_provider,
+    )
+
+    collector = TraceCollector()
     ours: list[TracingProcessor] = [collector]
     if jsonl:
         try:
@@ -112,6 +119,9 @@ def _collecting(jsonl: str | None) -> Iterator[display.TraceCollector]:
 
 def _model(args: argparse.Namespace) -> tuple[str | None, OpenAIProvider | None, str]:
     """(model name, provider, description); provider None means the offline scripted model."""
+    from .models._defaults import default_model_name
+    from .models.provider import OpenAIProvider
+
     key = os.environ.get("OPENAI_API_KEY", "").strip()
     base_url = os.environ.get("OPENAI_BASE_URL", "").strip()
     if args.offline or not (key or base_url):
@@ -129,6 +139,10 @@ def _model(args: argparse.Namespace) -> tuple[str | None, OpenAIProvider | None,
 def _demo_jobs(
     args: argparse.Namespace, provider: OpenAIProvider | None, model: str | None
 ) -> list[tuple[Scenario, RunConfig]]:
+    from .demo.scenarios import SCENARIOS
+    from .models.scripted import ScriptedModel
+    from .run_config import RunConfig
+
     # One run shows the support scenario; many runs cycle through all of them, to fill dashboards.
     names = [args.scenario] if args.scenario else list(SCENARIOS)[: 1 if args.runs == 1 else None]
     jobs = []
@@ -146,6 +160,13 @@ def _demo_jobs(
 
 
 def _cmd_demo(args: argparse.Namespace, out: Console) -> int:
+    import asyncio
+
+    from rich.text import Text
+
+    from .demo import display, runs, telemetry
+    from .demo.scenarios import DemoContext
+
     config = telemetry.read_export_config(default_service="otel-agents-demo")
     model, provider, described = _model(args)
     telemetry.configure_export(config)
@@ -174,13 +195,19 @@ def _cmd_demo(args: argparse.Namespace, out: Console) -> int:
     return _finish(out, config, args.jsonl, failed)
 
 
-def _print_trees(trees: list[display.SpanNode], out: Console) -> None:
+def _print_trees(trees: list[SpanNode], out: Console) -> None:
+    from .demo.trees import render_tree
+
     for tree in trees:
         out.print()
-        out.print(display.render_tree(tree))
+        out.print(render_tree(tree))
 
 
 def _finish(out: Console, config: telemetry.ExportConfig, jsonl: str | None, failed: int) -> int:
+    from rich.text import Text
+
+    from .demo import telemetry
+
     in_time = telemetry.flush_telemetry()
     line = telemetry.describe_destination(config, jsonl, in_time=in_time)
     out.print(Text(line, style="dim"), soft_wrap=True)
@@ -189,6 +216,10 @@ def _finish(out: Console, config: telemetry.ExportConfig, jsonl: str | None, fai
 
 def load_agent(target: str) -> Agent[Any]:
     """The Agent named by "path/to/app.py:attribute" (the attribute defaults to `agent`)."""
+    import importlib.util
+
+    from .agent import Agent
+
     path_text, sep, attribute = target.rpartition(":")
     if not sep or not path_text or "/" in attribute or "\\" in attribute:
         path_text, attribute = target, "agent"  # no attribute given (or a Windows drive colon)
@@ -220,17 +251,26 @@ def load_agent(target: str) -> Agent[Any]:
 
 
 def _cmd_run(args: argparse.Namespace, out: Console) -> int:
+    import asyncio
+
+    from .demo import runs, telemetry
+    from .demo.trees import build_trees
+    from .run_config import RunConfig
+
     config = telemetry.read_export_config(default_service="otel-agents")
     agent = load_agent(args.target)  # before the export setup: the app may install providers
     telemetry.configure_export(config)
     with _collecting(args.jsonl) as collector:
         one = runs.run_one(agent, args.input, RunConfig(), stream=not args.no_stream, console=out)
         ok = asyncio.run(one)
-    _print_trees(display.build_trees(collector.records), out)
+    _print_trees(build_trees(collector.records), out)
     return _finish(out, config, args.jsonl, 0 if ok else 1)
 
 
 def _cmd_view(args: argparse.Namespace, out: Console) -> int:
+    from .demo.jsonl_file import read_jsonl
+    from .demo.trees import build_trees, render_tree
+
     path: Path = args.path
     if not path.is_file():
         raise CliError(
@@ -239,13 +279,13 @@ def _cmd_view(args: argparse.Namespace, out: Console) -> int:
         )
     try:
         content = read_jsonl(path)
-        trees = display.build_trees(content.records)
+        trees = build_trees(content.records)
     except (ValueError, OSError) as error:
         raise CliError(f"{error}; give a file written by JsonlFileProcessor") from None
     if not trees:
         raise CliError(f"{path} holds no trace yet; run something with JsonlFileProcessor first")
     for tree in trees:
-        out.print(display.render_tree(tree))
+        out.print(render_tree(tree))
     if content.cut_line is not None:
         out.print(
             f"{path}:{content.cut_line} was cut short (the writer stopped mid-line) and is not "
@@ -255,6 +295,8 @@ def _cmd_view(args: argparse.Namespace, out: Console) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace, out: Console) -> int:
+    from .demo.doctor import run_doctor
+
     run_doctor(out, timeout=args.timeout)
     return 0
 
@@ -264,18 +306,26 @@ _COMMANDS = {"demo": _cmd_demo, "run": _cmd_run, "doctor": _cmd_doctor, "view": 
 
 def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -> int:
     """Runs the command line `argv` (default: `sys.argv[1:]`); returns the exit code."""
-    out = console or Console(highlight=False)
+    out = console
     try:
         args = _parser().parse_args(argv)
+        if out is None:  # after parsing: `--help` does without rich
+            from rich.console import Console
+
+            out = Console(highlight=False)
         return _COMMANDS[args.command](args, out)
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
     except (CliError, UserError) as error:
+        from rich.console import Console
+        from rich.text import Text
+
         message = Text(f"error: {error}", style="bold red")
         Console(stderr=True, highlight=False).print(message, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
-        out.print()  # end the half-printed line; no traceback
+        if out is not None:
+            out.print()  # end the half-printed line; no traceback
         return 130
     except BrokenPipeError:  # `otel-agents view traces.jsonl | head`: the reader left
         with contextlib.suppress(OSError):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from otel_agents import Agent, Runner, function_tool
-from otel_agents.demo.display import _model_name
+from otel_agents.demo.trees import _model_name
 from otel_agents.models import (
     Model,
     OpenAIChatCompletionsModel,

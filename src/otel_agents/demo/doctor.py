@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..exceptions import UserError
-from ..models.provider import API_ENV, default_model_name
+from ..models._defaults import API_ENV, default_model_name
 from ..tracing import DISABLED_ENV
 from .telemetry import STACK_HINT, ExportConfig, host_port, read_export_config, tcp_check
 

@@ -28,6 +28,7 @@ from ..models.scripted import Step, call_tool, transfer_to, turn
 from ..run_context import RunContextWrapper
 from ..tools import function_tool
 from ..tracing import custom_span
+from .catalog import SUMMARIES
 
 __all__ = ["SCENARIOS", "DemoContext", "Scenario", "get_scenario"]
 
@@ -264,7 +265,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="support",
             workflow_name="Customer support",
-            summary="triage hands off to a specialist, who looks the order up",
+            summary=SUMMARIES["support"],
             input=(
                 "Hi, I ordered noise-cancelling headphones last week (order A1042) and the "
                 "tracking page hasn't changed in four days. Can you check what's going on?"
@@ -275,7 +276,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="research",
             workflow_name="Research brief",
-            summary="a researcher searches in parallel, then hands off to a writer",
+            summary=SUMMARIES["research"],
             input=(
                 "Why are teams moving LLM observability to OpenTelemetry, and what do the GenAI "
                 "semantic conventions standardize?"
@@ -286,7 +287,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="flaky",
             workflow_name="Inventory check",
-            summary="a tool fails once; the model sees the error and retries",
+            summary=SUMMARIES["flaky"],
             input="Do you have the Trailblazer 45L backpack in green, and how soon could it ship?",
             build=_flaky,
             script=_flaky_script,

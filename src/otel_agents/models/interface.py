@@ -21,6 +21,7 @@ from openai.types.responses import Response, ResponseOutputItem, ResponseStreamE
 
 from ..model_settings import ModelSettings
 from ..usage import Usage
+from ._finish_reason import finish_reason_of
 
 InputItem = dict[str, Any]
 """One Responses API input item, e.g. `{"role": "user", "content": "Hi"}`."""
@@ -115,21 +116,6 @@ class ModelResponse:
             model=response.model or None,
             finish_reasons=(finish_reason_of(response),),
         )
-
-
-def finish_reason_of(response: Response) -> str:
-    """The Chat-Completions-style finish reason of a Responses API response.
-
-    The Responses API has no finish reason; the GenAI conventions want one, so it is derived:
-    "length"/"content_filter" from `incomplete_details`, "tool_calls" when the output calls a
-    function, "stop" otherwise.
-    """
-    details = response.incomplete_details
-    if details is not None and details.reason is not None:
-        return "length" if details.reason == "max_output_tokens" else str(details.reason)
-    if any(getattr(item, "type", None) == "function_call" for item in response.output):
-        return "tool_calls"
-    return "stop"
 
 
 class ModelTracing(enum.Enum):

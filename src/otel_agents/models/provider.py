@@ -21,6 +21,7 @@ from typing import Literal, TypeGuard
 from openai import AsyncOpenAI
 
 from ..exceptions import UserError
+from ._defaults import API_ENV, DEFAULT_MODEL, MODEL_ENV, default_model_name
 from ._loops import owned
 from .interface import Model, ModelProvider
 from .openai_chat import OpenAIChatCompletionsModel
@@ -40,13 +41,6 @@ __all__ = [
 ]
 
 OpenAIApi = Literal["responses", "chat_completions"]
-
-API_ENV = "OTEL_AGENTS_OPENAI_API"
-"""Environment variable choosing the API: "responses" (default) or "chat_completions"."""
-MODEL_ENV = "OTEL_AGENTS_DEFAULT_MODEL"
-"""Environment variable naming the model used when an agent names none."""
-DEFAULT_MODEL = "gpt-4.1-mini"
-"""The model used when an agent names none and `OTEL_AGENTS_DEFAULT_MODEL` is unset."""
 
 _APIS: tuple[OpenAIApi, ...] = ("responses", "chat_completions")
 
@@ -93,11 +87,6 @@ def default_openai_api() -> OpenAIApi:
     return (
         _check_api(value.lower(), f"The environment variable {API_ENV}") if value else "responses"
     )
-
-
-def default_model_name() -> str:
-    """The model used when an agent names none: `OTEL_AGENTS_DEFAULT_MODEL`, else gpt-4.1-mini."""
-    return os.environ.get(MODEL_ENV, "").strip() or DEFAULT_MODEL
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -15,7 +15,7 @@ from time import time_ns
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from ..models.interface import finish_reason_of
+from ..models._finish_reason import finish_reason_of
 from ..tracing.span_data import (
     AgentSpanData,
     CustomSpanData,
