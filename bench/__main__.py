@@ -15,12 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import checks, llama, memory, overhead, streaming, throughput
+from . import checks, llama, memory, overhead, startup, streaming, throughput
 from .harness import Harness
 from .profiles import profile_failures
 from .report import Report
 
-SECTIONS = ("overhead", "upstream", "stream", "memory", "throughput", "checks", "llama")
+SECTIONS = ("overhead", "upstream", "stream", "memory", "throughput", "checks", "startup", "llama")
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         if "throughput" in args.only:
             throughput.runs_per_second(h, report, max(args.rounds // 3, 3), args.concurrency)
             throughput.otlp_export(h.loop, report, args.otlp_seconds, args.concurrency, progress)
+        if "startup" in args.only:
+            startup.startup(report, args.rounds, progress)
         if "memory" in args.only:
             memory.memory(h.loop, report, args.memory_runs, progress)
         if "llama" in args.only:
