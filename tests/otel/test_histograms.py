@@ -1,6 +1,7 @@
-"""`record_each` gives the same histogram points as one `record()` per value, on the installed
-OpenTelemetry SDK: under views (other buckets, attribute filters, drop, exponential), delta and
-cumulative readers, past the cardinality limit, and with exemplars."""
+"""`record_each` and `record_one` give the same histogram points as one `record()` per value, on
+the installed OpenTelemetry SDK: under views (other buckets, attribute filters, drop,
+exponential), delta and cumulative readers, readers added later, past the cardinality limit, and
+with exemplars."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from otel_agents.otel import histograms
 from otel_agents.otel import semconv as sc
-from otel_agents.otel.histograms import record_each
+from otel_agents.otel.histograms import record_each, record_one
 
 ATTRS = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "server.port": 443}
 
@@ -33,7 +34,7 @@ def _values(n: int, seed: int = 7) -> list[float]:
 def _points(
     views: list[View],
     delta: bool,
-    batch: bool,
+    how: str,
     values: list[float],
     exemplars: bool = True,
     **kw: Any,
@@ -53,12 +54,20 @@ def _points(
         for chunk in (values[: len(values) // 2], values[len(values) // 2 :]):
             for other in kw.get("others", []):
                 histogram.record(0.02, other)
-            if batch:
+            if how == "each":
                 record_each(histogram, chunk, attrs)
-            else:
+            elif how == "record":
                 for v in chunk:
                     histogram.record(v, attrs)
+            else:
+                for v in chunk:
+                    record_one(histogram, v, attrs)
+            if kw.get("add_reader") and len(rounds) == 0:
+                provider.add_metric_reader(late := InMemoryMetricReader())
+                kw["late"] = late
             rounds.append(_shape(reader.get_metrics_data(), exemplars))
+            if "late" in kw:
+                rounds.append(_shape(kw["late"].get_metrics_data(), exemplars))
     provider.shutdown()
     return rounds
 
@@ -101,13 +110,34 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("how", ["each", "one"])
 @pytest.mark.parametrize("delta", [False, True], ids=["cumulative", "delta"])
 @pytest.mark.parametrize("views", list(CASES.values()), ids=list(CASES))
-def test_same_points_as_one_record_per_value(views: list[View], delta: bool) -> None:
+def test_same_points_as_one_record_per_value(views: list[View], delta: bool, how: str) -> None:
     values = _values(400)
-    exemplars = not any(type(v._aggregation).__name__.startswith(("Expl", "Expo")) for v in views)
-    batch = _points(views, delta, True, values, exemplars)
-    assert batch == _points(views, delta, False, values, exemplars)
+    exemplars = how == "one" or not any(
+        type(v._aggregation).__name__.startswith(("Expl", "Expo")) for v in views
+    )
+    if any(type(v._aggregation).__name__.startswith("Expo") for v in views):
+        exemplars = False  # its reservoir samples at random
+    ours = _points(views, delta, how, values, exemplars)
+    assert ours == _points(views, delta, "record", values, exemplars)
+
+
+@pytest.mark.parametrize("how", ["each", "one"])
+def test_a_reader_added_later_gets_the_values_recorded_after(how: str) -> None:
+    values = _values(60)
+    ours = _points([], False, how, values, add_reader=True)
+    assert ours == _points([], False, "record", values, add_reader=True)
+    assert sum(f["count"] for _, f in ours[-1]) == 30  # the late reader: the second half
+
+
+def test_record_one_with_list_values_takes_the_sdk_path() -> None:
+    attrs = {**ATTRS, "tags": ["a", "b"]}
+    values = _values(20)
+    assert _points([], False, "one", values, attrs=attrs) == _points(
+        [], False, "record", values, attrs=attrs
+    )
 
 
 def test_past_the_cardinality_limit_the_overflow_set_gets_every_value() -> None:
@@ -116,8 +146,10 @@ def test_past_the_cardinality_limit_the_overflow_set_gets_every_value() -> None:
     others = [{"n": i} for i in range(3)]
     view = [View(instrument_name="h", aggregation_cardinality_limit=2)]
     values = _values(50)
-    batch = _points(view, False, True, values, others=others)
-    assert batch == _points(view, False, False, values, others=others)
+    batch = _points(view, False, "each", values, others=others)
+    assert batch == _points(view, False, "record", values, others=others)
+    one = _points(view, False, "one", values, others=others)
+    assert one == _points(view, False, "record", values, others=others)
     assert Histogram  # the overflow point carries the 50 values
     assert any(f["attributes"] == {"otel.metric.overflow": True} for _, f in batch[-1])
 
@@ -128,6 +160,35 @@ def test_negative_values_and_small_batches_take_one_record_each(monkeypatch: Any
     monkeypatch.setattr(histograms, "_record_batch", lambda *a: calls.append(len(a[1])) or real(*a))
     values = _values(40)
     for chunk in (values[:5], [*values[:20], -1.0]):
-        with_negative = _points([], False, True, chunk)
-        assert with_negative == _points([], False, False, chunk)
+        with_negative = _points([], False, "each", chunk)
+        assert with_negative == _points([], False, "record", chunk)
     assert calls == [10, 11]  # halves of 21 values reach the batch path; 5 values never do
+
+
+@pytest.mark.parametrize("delta", [False, True], ids=["cumulative", "delta"])
+def test_record_one_on_a_counter_is_add(delta: bool) -> None:
+    from opentelemetry.sdk.metrics import Counter
+
+    def points(direct: bool) -> list[Any]:
+        temporality = AggregationTemporality.DELTA if delta else AggregationTemporality.CUMULATIVE
+        reader = InMemoryMetricReader(preferred_temporality={Counter: temporality})
+        provider = MeterProvider(metric_readers=[reader])
+        counter = provider.get_meter("t").create_counter("c", unit="{token}")
+        out = []
+        with TracerProvider().get_tracer("t").start_as_current_span("call"):
+            for n in (3, 5, 0, 7):
+                record_one(counter, n, ATTRS) if direct else counter.add(n, ATTRS)
+                data = reader.get_metrics_data()
+                out.append(
+                    [
+                        (p.value, dict(p.attributes), [e.value for e in p.exemplars])
+                        for rm in data.resource_metrics
+                        for sm in rm.scope_metrics
+                        for m in sm.metrics
+                        for p in m.data.data_points
+                    ]
+                )
+        provider.shutdown()
+        return out
+
+    assert points(True) == points(False)

@@ -1,23 +1,28 @@
-"""`record_each`: many observations of one histogram with one attribute set, at a fraction of the
-cost of one `Histogram.record` call each.
+"""Metric records at a fraction of the cost of the SDK's `record`/`add`, with the same points.
 
-A streamed model call records `time_per_output_chunk` once per chunk after the first (the spec
-asks for one point per chunk), and one SDK `record` costs 6-20 us (it cleans and hashes the
-attributes, finds the aggregation, takes its lock, offers an exemplar): hundreds of chunks per
-call made this metric the largest cost of a streamed event. The OpenTelemetry SDK has no bulk
-path, so on the SDK's own histogram this does what `record` would do per value, once per batch:
+One SDK `Histogram.record` costs 6-20 us here: every call cleans and hashes the attributes,
+finds each reader's and view's aggregation, takes its lock and offers an exemplar. The bridge
+makes ~15 per run, and a streamed model call one per output chunk (the spec asks for one
+`time_per_output_chunk` point per chunk after the first). The SDK has no bulk or bound-instrument
+path, so on the SDK's own instruments:
 
-- the last value of each bucket goes through the public `record()` (this creates the aggregation
-  under every view and reader, applies views, cardinality limits, the exemplar filter, and leaves
-  the same exemplars as recording every value would: the SDK's histogram reservoir keeps the last
-  measurement per bucket);
-- the other values are added to each explicit-bucket aggregation under its own lock: bucket
-  counts, count, sum, min and max, exactly what its `aggregate()` adds per value (the sum may
-  differ from one-by-one addition in the last bit).
+- `record_one(instrument, value, attributes)`, for an attribute dict the caller keeps and never
+  mutates (the bridge's cached metric attributes): resolves once per (instrument, dict) what
+  `record` redoes on every call, then hands each measurement straight to those aggregations
+  with the SDK's exemplar filter (a delta reader's aggregations, replaced at each collection,
+  are looked up under the SDK's lock, as it does). About 3x cheaper. Counters' `add` too.
+- `record_each(histogram, values, attributes)`, many values with one attribute set: the last
+  value of each bucket goes through the public `record()` (creating the aggregations under every
+  view and reader, with cardinality limits and the exemplar filter, and leaving the exemplars
+  that recording every value leaves: the histogram reservoir keeps the last measurement per
+  bucket); the others are added to each explicit-bucket aggregation under its lock (bucket
+  counts, sum, min, max: what its `aggregate()` adds per value; the sum may differ from
+  one-by-one addition in the last bit). ~0.1 us per value instead of ~10.
 
-Anything it does not recognise (another SDK or version, a no-op or proxy instrument, a view with
-another aggregation, an overflowed attribute set, a negative or non-finite value) falls back to
-one `record()` per value. tests/otel/test_histograms.py compares both paths on the installed SDK.
+Anything not recognised (another SDK or version, a no-op or proxy instrument, a view with
+another aggregation, attribute values the SDK would convert, a negative or non-finite value)
+goes through the SDK's public call, value by value. tests/otel/test_histograms.py compares both
+paths with `record` on the installed SDK.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from time import time_ns
 from typing import Any
 
+from opentelemetry.context import get_current
 from opentelemetry.metrics import Histogram
 from opentelemetry.util.types import AttributeValue
 
@@ -39,14 +46,20 @@ try:  # the SDK's internals this relies on; without them every value is recorded
     from opentelemetry.sdk.metrics._internal.aggregation import (
         _DropAggregation,
         _ExplicitBucketHistogramAggregation,
+        _SumAggregation,
     )
-    from opentelemetry.sdk.metrics._internal.instrument import _Histogram
+    from opentelemetry.sdk.metrics._internal.instrument import _Counter, _Histogram
 
     _SDK_HISTOGRAM: Any = _Histogram
+    # Instruments and aggregations `record_one` feeds directly (they read only the value, time,
+    # attributes and context of a measurement).
+    _DIRECT: tuple[Any, ...] = (_Histogram, _Counter)
+    _AGGREGATIONS: tuple[Any, ...] = (_ExplicitBucketHistogramAggregation, _SumAggregation)
 except ImportError:  # pragma: no cover - another SDK version
     _SDK_HISTOGRAM = None
+    _DIRECT = _AGGREGATIONS = ()
 
-__all__ = ["record_each"]
+__all__ = ["record_each", "record_one"]
 
 MIN_BATCH = 8
 """Below this many values, plain `record()` calls are as cheap."""
@@ -158,3 +171,110 @@ def _merge_rest(
                     aggregation._min = min(aggregation._min, low)
                     aggregation._max = max(aggregation._max, high)
     return True
+
+
+# --- one value at a time -------------------------------------------------------------------------
+
+_MAX_BINDINGS = 4096
+
+
+class _Binding:
+    """What `record` would resolve for one (histogram, attribute dict), resolved once."""
+
+    __slots__ = ("attributes", "consumer", "histogram", "storages", "targets")
+
+    def __init__(self, histogram: Any, attributes: Any) -> None:
+        self.histogram, self.attributes = histogram, attributes
+        self.consumer: Any = None
+        self.storages: Any = None
+        # (match, key, attributes, aggregation or None for delta readers); None: use `record`.
+        self.targets: list[tuple[Any, Any, dict[str, Any], Any]] | None = None
+
+
+_bindings: dict[tuple[int, int], _Binding] = {}
+
+
+class _Measured:
+    """What an explicit-bucket aggregation reads of a `Measurement` (its value, and for the
+    exemplar reservoir its time, attributes and context), without the dataclass's checks."""
+
+    __slots__ = ("attributes", "context", "time_unix_nano", "value")
+
+    def __init__(self, value: float, time_unix_nano: int, attributes: Any, context: Any) -> None:
+        self.value, self.time_unix_nano = value, time_unix_nano
+        self.attributes, self.context = attributes, context
+
+
+def record_one(instrument: Any, value: float, attributes: Mapping[str, AttributeValue]) -> None:
+    """`histogram.record(value, attributes)` (or a counter's `add`), for an attribute dict that
+    is reused and never mutated."""
+    histogram = instrument
+    binding = _bindings.get((id(histogram), id(attributes)))
+    if (
+        binding is None
+        or binding.attributes is not attributes
+        or binding.histogram is not histogram
+    ):
+        binding = _bind(histogram, attributes)
+    targets = binding.targets
+    if targets is not None and binding.storages is not binding.consumer._reader_storages:
+        binding = _bind(histogram, attributes)  # a reader was added or removed
+        targets = binding.targets
+    sdk: Any = binding.histogram
+    if targets is None or not 0.0 <= value < math.inf or not sdk._is_enabled():
+        record = getattr(histogram, "record", None)
+        (record if record is not None else histogram.add)(value, attributes)
+        return
+    now = time_ns()
+    context = get_current()
+    measurement = _Measured(value, now, attributes, context)
+    sample = binding.consumer._sdk_config.exemplar_filter.should_sample(
+        value, now, attributes, context
+    )
+    for match, key, attrs, aggregation in targets:
+        if aggregation is not None:
+            aggregation.aggregate(measurement, sample)
+        else:
+            with match._lock:  # as `consume_measurement`: collect() replaces them under it
+                match._get_or_create_aggregation(key, attrs).aggregate(measurement, sample)
+
+
+def _bind(histogram: Any, attributes: Mapping[str, AttributeValue]) -> _Binding:
+    binding = _Binding(histogram, attributes)
+    if len(_bindings) >= _MAX_BINDINGS:
+        _bindings.clear()
+    _bindings[(id(histogram), id(attributes))] = binding
+    if type(histogram) not in _DIRECT:
+        return binding
+    # Only values the SDK keeps as they are (it would make strings of others, tuples of lists).
+    if not all(type(v) in (str, int, float, bool) for v in attributes.values()):
+        return binding
+    if not all(type(k) is str and k for k in attributes):
+        return binding
+    targets: list[tuple[Any, Any, dict[str, Any], Any]] = []
+    try:
+        consumer = histogram._measurement_consumer
+        storages = consumer._reader_storages
+        consumer._sdk_config.exemplar_filter  # noqa: B018 - present, or the SDK changed
+        for storage in storages.values():
+            for match in storage._get_or_init_view_instrument_match(histogram):
+                keys = match._view._attribute_keys
+                attrs = dict(attributes)
+                if keys is not None:
+                    attrs = {k: v for k, v in attrs.items() if k in keys}
+                key = _hash_attributes(attrs)
+                # Created now (empty) for the record that follows at once.
+                with match._lock:
+                    aggregation = match._get_or_create_aggregation(key, attrs)
+                if isinstance(aggregation, _DropAggregation):
+                    continue
+                if type(aggregation) not in _AGGREGATIONS:
+                    return binding
+                # A delta reader's are replaced at each collect(): looked up per record.
+                targets.append(
+                    (match, key, attrs, None if match._reset_on_collect else aggregation)
+                )
+    except (AttributeError, TypeError):  # pragma: no cover - internals changed
+        return binding
+    binding.consumer, binding.storages, binding.targets = consumer, storages, targets
+    return binding

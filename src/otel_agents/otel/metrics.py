@@ -13,8 +13,9 @@ Cost: an SDK instrument call costs 6-11 us (attribute validation, hashing, aggre
 sampling). The counters make none on the hot path: each is a running total per attribute set
 (`totals.py`) published by an `ObservableCounter` callback when a reader collects, with the same
 names, units and attributes as cumulative monotonic sums (counters carry no exemplars). The
-histograms stay synchronous SDK calls, so their exemplars link metrics to traces; their attribute
-dicts are built and cleaned once per distinct key and reused.
+histograms stay synchronous SDK measurements, so their exemplars link metrics to traces; their
+attribute dicts are built and cleaned once per distinct key and reused, which lets
+`histograms.py` resolve the SDK's aggregations once per dict rather than once per record.
 
 Cardinality stays bounded: attributes are operation, provider, model, agent, tool, workflow and
 guardrail names, outcomes and error types; never ids or content (and a counter past
@@ -43,7 +44,7 @@ from ..tracing.span_data import (
 )
 from . import semconv as sc
 from .capture import metric_value
-from .histograms import record_each
+from .histograms import record_each, record_one
 from .metric_attributes import (
     agent_attributes,
     chat_attributes,
@@ -191,10 +192,11 @@ class BridgeMetrics:
                 _record(self.duration, seconds, chat[0], error_type)
             usage = data.usage
             if usage:
-                self._tokens(chat, usage)
+                self._tokens(chat, usage, key)
             if data.stream:
                 if data.time_to_first_chunk is not None:
-                    self.time_to_first_chunk.record(max(data.time_to_first_chunk, 0.0), chat[0])
+                    first = max(data.time_to_first_chunk, 0.0)
+                    record_one(self.time_to_first_chunk, first, chat[0])
                 gaps = data.output_chunk_gaps
                 if gaps:
                     if min(gaps) < 0.0:
@@ -211,8 +213,8 @@ class BridgeMetrics:
                     model=model,
                 )  # fmt: skip
             calls = self._cached(("calls", name), lambda: agent_attributes(name, None))
-            self.inference_calls.record(entry.inference_calls, calls)
-            self.agent_tool_calls.record(entry.tool_calls, calls)
+            record_one(self.inference_calls, entry.inference_calls, calls)
+            record_one(self.agent_tool_calls, entry.tool_calls, calls)
             if data.stream_events:
                 self.record_stream_events(name, data.stream_events)
             if data.run_outcome:
@@ -318,7 +320,7 @@ class BridgeMetrics:
         return attrs
 
     def _tokens(
-        self, chat: tuple[Attributes, Attributes, Attributes], usage: Mapping[str, int]
+        self, chat: tuple[Attributes, ...], usage: Mapping[str, int], key: Any = None
     ) -> None:
         histogram = self.token_usage
         if histogram is not None:
@@ -327,18 +329,21 @@ class BridgeMetrics:
                 (usage.get("output_tokens"), chat[2]),
             ):
                 if _count(value):
-                    histogram.record(value, attrs)  # type: ignore[arg-type]
+                    record_one(histogram, value, attrs)  # type: ignore[arg-type]
         if self.token_counters:
             # Providers report no modality breakdown here: "unknown", as #374 says.
-            with_modality = {**chat[0], sc.GEN_AI_TOKEN_MODALITY: sc.TOKEN_MODALITY_UNKNOWN}
-            for key, counter in self.token_counters:
-                value = usage.get(key)
+            def modal() -> Attributes:
+                return {**chat[0], sc.GEN_AI_TOKEN_MODALITY: sc.TOKEN_MODALITY_UNKNOWN}
+
+            with_modality = modal() if key is None else self._cached(("modality", key), modal)
+            for name, counter in self.token_counters:
+                value = usage.get(name)
                 if _count(value) and value:
-                    counter.add(value, with_modality)
-        for key, per_call in self.token_histograms:
-            value = usage.get(key)
+                    record_one(counter, value, with_modality)
+        for name, per_call in self.token_histograms:
+            value = usage.get(name)
             if _count(value):
-                per_call.record(value, chat[0])
+                record_one(per_call, value, chat[0])  # type: ignore[arg-type]
 
 
 def _count(value: Any) -> bool:
@@ -349,8 +354,9 @@ def _record(
     histogram: Histogram, seconds: float, attrs: Attributes, error_type: str | None
 ) -> None:
     if error_type is not None:  # rare: not cached
-        attrs = {**attrs, sc.ERROR_TYPE: metric_value(error_type)}
-    histogram.record(seconds if seconds > 0.0 else 0.0, attrs)
+        histogram.record(max(seconds, 0.0), {**attrs, sc.ERROR_TYPE: metric_value(error_type)})
+    else:
+        record_one(histogram, seconds if seconds > 0.0 else 0.0, attrs)
 
 
 def _split_event(raw: tuple[Any, ...]) -> tuple[Any, ...]:
