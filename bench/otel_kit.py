@@ -210,14 +210,22 @@ class Capture:
     specs: dict[tuple[str, str], dict[str, Any]]
 
 
-def capture(once: RunOnce) -> Capture:
-    """Runs `once` through a fresh bridge with in-memory providers and records what it emits."""
+Install = Callable[[TracerProvider, Any], Callable[[], None]]
+"""Given in-memory providers, returns the `activate` hook of a bridge on them."""
+
+
+def _ours(provider: TracerProvider, meters: Any) -> Callable[[], None]:
+    return use_ours("bridge", OTelTracingProcessor(tracer_provider=provider, meter_provider=meters))
+
+
+def capture(once: RunOnce, install: Install = _ours) -> Capture:
+    """Runs `once` through a fresh bridge (ours by default; `install` for another runner's) with
+    in-memory providers and records what it emits."""
     memory = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(memory))
     meters = RecordingMeterProvider()
-    bridge = OTelTracingProcessor(tracer_provider=provider, meter_provider=meters)  # type: ignore[arg-type]
-    use_ours("bridge", bridge)()
+    install(provider, meters)()
     asyncio.run(once())
     spans = memory.get_finished_spans()
     shapes: dict[int, SpanShape] = {}
