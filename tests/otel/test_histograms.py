@@ -192,3 +192,19 @@ def test_record_one_on_a_counter_is_add(delta: bool) -> None:
         return out
 
     assert points(True) == points(False)
+
+
+def test_record_one_after_a_forked_child_forgot_its_parents_points() -> None:
+    """forked.py gives a child's provider empty storage: later records land in the new one."""
+    from otel_agents.otel import forked
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    histogram = provider.get_meter("t").create_histogram("h", unit="s")
+    record_one(histogram, 1.0, ATTRS)
+    forked._forget_points(provider)  # what the child's at-fork hook does
+    record_one(histogram, 2.0, ATTRS)
+    record_one(histogram, 3.0, ATTRS)
+    [point] = _shape(reader.get_metrics_data(), exemplars=False)
+    assert (point[1]["count"], point[1]["sum"]) == (2, 5.0)
+    provider.shutdown()

@@ -181,14 +181,27 @@ _MAX_BINDINGS = 4096
 class _Binding:
     """What `record` would resolve for one (histogram, attribute dict), resolved once."""
 
-    __slots__ = ("attributes", "consumer", "histogram", "storages", "targets")
+    __slots__ = ("attributes", "consumer", "histogram", "matches", "storages", "targets")
 
     def __init__(self, histogram: Any, attributes: Any) -> None:
         self.histogram, self.attributes = histogram, attributes
         self.consumer: Any = None
         self.storages: Any = None
+        # (each reader's storage, this instrument's view matches there): the SDK keeps them for
+        # good, but a forked child's provider is given empty storage (forked.py).
+        self.matches: list[tuple[Any, Any]] = []
         # (match, key, attributes, aggregation or None for delta readers); None: use `record`.
         self.targets: list[tuple[Any, Any, dict[str, Any], Any]] | None = None
+
+    def current(self) -> bool:
+        """Whether the SDK still holds the readers and aggregations this resolved."""
+        if self.storages is not self.consumer._reader_storages:
+            return False
+        histogram = self.histogram
+        return all(
+            storage._instrument_view_instrument_matches.get(histogram) is matches
+            for storage, matches in self.matches
+        )
 
 
 _bindings: dict[tuple[int, int], _Binding] = {}
@@ -217,8 +230,8 @@ def record_one(instrument: Any, value: float, attributes: Mapping[str, Attribute
     ):
         binding = _bind(histogram, attributes)
     targets = binding.targets
-    if targets is not None and binding.storages is not binding.consumer._reader_storages:
-        binding = _bind(histogram, attributes)  # a reader was added or removed
+    if targets is not None and not binding.current():
+        binding = _bind(histogram, attributes)  # a reader was added or removed; a fork
         targets = binding.targets
     sdk: Any = binding.histogram
     if targets is None or not 0.0 <= value < math.inf or not sdk._is_enabled():
@@ -257,7 +270,9 @@ def _bind(histogram: Any, attributes: Mapping[str, AttributeValue]) -> _Binding:
         storages = consumer._reader_storages
         consumer._sdk_config.exemplar_filter  # noqa: B018 - present, or the SDK changed
         for storage in storages.values():
-            for match in storage._get_or_init_view_instrument_match(histogram):
+            matches = storage._get_or_init_view_instrument_match(histogram)
+            binding.matches.append((storage, matches))
+            for match in matches:
                 keys = match._view._attribute_keys
                 attrs = dict(attributes)
                 if keys is not None:
