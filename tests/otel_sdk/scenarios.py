@@ -9,6 +9,7 @@ Both sides play the same `ScriptedModel` scripts (ours directly, the SDK's throu
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ SECRET_ERROR = "backend refused SECRET-ERROR"
 SECRETS = (SECRET_PROMPT, SECRET_ARG, SECRET_RESULT, SECRET_INSTRUCTIONS, SECRET_ERROR)
 WORKFLOW = "customer_support"
 GROUP_ID = "conv_123"
+USER_ID = "user-7"
 
 
 class OpenAIScripted(ScriptedModel):
@@ -46,6 +48,8 @@ class Options:
         trip: Make the input guardrail's tripwire fire (the run then fails).
         turn_spans: SDK only: its task and turn spans on (the SDK's default) or off.
         sensitive: SDK only: `trace_include_sensitive_data`.
+        conversation: No app `trace()`: the runner opens the run's trace, with the conversation's
+            `group_id` and user metadata from the run config.
     """
 
     stream: bool = False
@@ -53,6 +57,7 @@ class Options:
     trip: bool = False
     turn_spans: bool = True
     sensitive: bool = True
+    conversation: bool = False
 
 
 def scripts() -> tuple[ScriptedModel, ScriptedModel]:
@@ -122,14 +127,19 @@ async def run_ours(options: Options = Options()) -> None:
         input_guardrails=[no_profanity],
         model=triage_model,
     )
-    with ours.trace(WORKFLOW, group_id=GROUP_ID, metadata={"channel": "web"}):
+    config = ours.RunConfig()
+    app_trace: Any = ours.trace(WORKFLOW, group_id=GROUP_ID, metadata={"channel": "web"})
+    if options.conversation:
+        config = ours.RunConfig(group_id=GROUP_ID, trace_metadata={"user.id": USER_ID})
+        app_trace = contextlib.nullcontext()
+    with app_trace:
         try:
             if options.stream:
-                result = ours.Runner.run_streamed(triage, input=SECRET_PROMPT)
+                result = ours.Runner.run_streamed(triage, input=SECRET_PROMPT, run_config=config)
                 async for _ in result.stream_events():
                     pass
             else:
-                await ours.Runner.run(triage, input=SECRET_PROMPT)
+                await ours.Runner.run(triage, input=SECRET_PROMPT, run_config=config)
         except ours.InputGuardrailTripwireTriggered:
             assert options.trip
 
@@ -189,7 +199,12 @@ async def run_sdk(options: Options = Options()) -> None:
         tracing={"include_task_and_turn_spans": options.turn_spans},
         trace_include_sensitive_data=options.sensitive,
     )
-    with sdk.trace(WORKFLOW, group_id=GROUP_ID, metadata={"channel": "web"}):
+    app_trace: Any = sdk.trace(WORKFLOW, group_id=GROUP_ID, metadata={"channel": "web"})
+    if options.conversation:
+        config.group_id = GROUP_ID
+        config.trace_metadata = {"user.id": USER_ID}
+        app_trace = contextlib.nullcontext()
+    with app_trace:
         try:
             if options.stream:
                 result = sdk.Runner.run_streamed(triage, input=SECRET_PROMPT, run_config=config)

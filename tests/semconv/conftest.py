@@ -25,6 +25,7 @@ from otel_agents.tracing import get_trace_provider
 
 PROFILES = ("default", "newest")
 GROUP_ID = "conv-semconv-1"
+USER_ID = "user-semconv-1"
 
 
 @dataclass
@@ -69,6 +70,7 @@ def _run(profile: str, scenario: Scenario, stream: bool, content: bool) -> Captu
         model=ScriptedModel(scenario.script()),
         workflow_name=scenario.workflow_name,
         group_id=GROUP_ID,
+        trace_metadata={"user.id": USER_ID},
     )
     error: str | None = None
 

@@ -115,11 +115,12 @@ def workflow_start(
     trace_id: str,
     conversation_id: str | None,
     metadata: Mapping[str, Any] | None,
+    user_id: str | None = None,
 ) -> SpanStart:
     """The root `invoke_workflow` span of a trace (`workflow` None: no name is known)."""
     attrs: Attributes = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_WORKFLOW}
     _put(attrs, sc.GEN_AI_WORKFLOW_NAME, workflow)
-    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+    put_ids(attrs, conversation_id, user_id)
     attrs[sc.OA_TRACE_ID] = trace_id
     if metadata:
         attrs.update(flatten(sc.OA_TRACE_METADATA_PREFIX, metadata))
@@ -132,13 +133,13 @@ def output_type(agent_output_type: str | None) -> str:
     return "text" if agent_output_type in (None, "", "str") else "json"
 
 
-def turn_start(agent: str, *, conversation_id: str | None) -> SpanStart:
+def turn_start(agent: str, *, conversation_id: str | None, user_id: str | None = None) -> SpanStart:
     """One run as a `handle_conversation_turn` span, named after its entry agent (#571)."""
     attrs: Attributes = {
         sc.GEN_AI_OPERATION_NAME: sc.OP_HANDLE_CONVERSATION_TURN,
         sc.GEN_AI_AGENT_NAME: agent,
     }
-    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+    put_ids(attrs, conversation_id, user_id)
     return SpanStart(f"{sc.OP_HANDLE_CONVERSATION_TURN} {agent}", SpanKind.INTERNAL, attrs)
 
 
@@ -149,12 +150,14 @@ def span_start(
     agent: str | None = None,
     output_type: str | None = None,
     profile: Profile = DEFAULT,
+    user_id: str | None = None,
 ) -> SpanStart:
     """Name, kind and start attributes for one span's data.
 
     Args:
         data: The span's data.
         conversation_id: The trace's `group_id`: every span of a conversation carries it.
+        user_id: The trace metadata's `user.id` (`user_id_from`): every span carries it too.
         agent: The agent the span runs under (tools carry its name).
         output_type: The agent's `gen_ai.output.type` (model calls carry it).
         profile: The conventions' profile (a handoff is a transfer tool call in the newest).
@@ -166,7 +169,7 @@ def span_start(
             sc.GEN_AI_AGENT_NAME: data.name,
         }
         _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
-        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        put_ids(attrs, conversation_id, user_id)
         if data.output_type and data.output_type != "str":
             attrs[sc.GEN_AI_OUTPUT_TYPE] = "json"
             attrs[sc.OA_AGENT_OUTPUT_TYPE] = data.output_type
@@ -181,7 +184,7 @@ def span_start(
         _put(attrs, sc.GEN_AI_REQUEST_MODEL, data.model)
         _put(attrs, sc.SERVER_ADDRESS, data.server_address)
         _put(attrs, sc.SERVER_PORT, data.server_port)
-        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        put_ids(attrs, conversation_id, user_id)
         _put(attrs, sc.GEN_AI_OUTPUT_TYPE, output_type)
         if data.stream:
             attrs[sc.GEN_AI_REQUEST_STREAM] = True
@@ -198,7 +201,7 @@ def span_start(
         _put(attrs, sc.GEN_AI_AGENT_NAME, agent)
         _put(attrs, sc.GEN_AI_TOOL_CALL_ID, data.call_id)
         _put(attrs, sc.GEN_AI_TOOL_DESCRIPTION, data.description)
-        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        put_ids(attrs, conversation_id, user_id)
         return SpanStart(f"{sc.OP_EXECUTE_TOOL} {data.name}", SpanKind.INTERNAL, attrs)
     attrs = {}
     if isinstance(data, HandoffSpanData) and profile.handoff_as_tool:
@@ -207,9 +210,9 @@ def span_start(
         _put(attrs, sc.GEN_AI_AGENT_NAME, data.from_agent)
         attrs[sc.GEN_AI_TOOL_TYPE] = "function"
         attrs[sc.GEN_AI_TRANSFER_MODE] = sc.TRANSFER_MODE_PASS_CONTROL
-        _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+        put_ids(attrs, conversation_id, user_id)
         return SpanStart(sc.OP_EXECUTE_TOOL, SpanKind.INTERNAL, attrs)
-    _put(attrs, sc.GEN_AI_CONVERSATION_ID, conversation_id)
+    put_ids(attrs, conversation_id, user_id)
     if isinstance(data, HandoffSpanData):
         _put(attrs, sc.OA_HANDOFF_FROM_AGENT, data.from_agent)
         return SpanStart(_handoff_name(data.from_agent, None), SpanKind.INTERNAL, attrs)
@@ -375,6 +378,27 @@ def error_info(error: SpanErrorLike, *, include_content: bool, limit: int) -> Er
 def _handoff_name(from_agent: str | None, to_agent: str | None) -> str:
     name = f"handoff {from_agent}" if from_agent else "handoff"
     return f"{name} -> {to_agent}" if to_agent else name
+
+
+def user_id_from(metadata: Mapping[str, Any] | None) -> str | None:
+    """The user id an app gives as trace metadata `{"user.id": ...}` (a string or an integer),
+    else None: an id of another type is not guessed at (the caller says so once)."""
+    if not metadata:
+        return None
+    value = metadata.get(sc.TRACE_METADATA_USER_ID)
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def put_ids(attrs: dict[str, Any], conversation_id: str | None, user_id: str | None) -> None:
+    """The conversation's and the user's ids, which every span and event of a run carries."""
+    if conversation_id is not None:
+        attrs[sc.GEN_AI_CONVERSATION_ID] = conversation_id
+    if user_id is not None:
+        attrs[sc.USER_ID] = user_id
 
 
 def _put(attrs: dict[str, Any], key: str, value: AttributeValue | None) -> None:

@@ -143,6 +143,7 @@ class Entry:
         "token",
         "tool_calls",
         "turn",
+        "user_id",
         "virtual",
         "workflow",
     )
@@ -153,11 +154,13 @@ class Entry:
         agent: str | None,
         workflow: str | None,
         group_id: str | None,
+        user_id: str | None = None,
     ) -> None:
         self.otel_span = otel_span
         self.agent = agent
         self.workflow = workflow
-        self.group_id = group_id
+        self.group_id = group_id  # the conversation's id, and its user's, for the span's events
+        self.user_id = user_id
         self.context: context_api.Context | None = None
         self.attached: context_api.Context | None = None
         self.token: object | None = None

@@ -123,7 +123,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
             if not isinstance(trace, Trace):
                 trace = self._sdk.trace(trace)  # the OpenAI Agents SDK's traces -> views of ours
             self._attachments.unwind()
-            root = Root(trace, opened_by_runner=trace.opened_by_runner)
+            root = self._new_root(trace)
             if not root.opened_by_runner:  # the app's own `trace()`: a workflow it named
                 self._start_workflow(root, trace.name, attach=True)
             self._store(self._roots, trace.trace_id, root)
@@ -177,6 +177,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
             if parent is None and root is not None:
                 parent, is_root = self._place(root, data, span.start_time_ns)
             conversation = root.group_id if root is not None else None
+            user = root.user_id if root is not None else None
             agent = parent.agent if parent is not None else None
             start = mapping.span_start(
                 data,
@@ -184,6 +185,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
                 agent=agent,
                 output_type=parent.output_type if parent is not None else None,
                 profile=self._profile,
+                user_id=user,
             )
             start.attributes[sc.OA_SPAN_ID] = span.span_id
             otel_span = self._start(
@@ -191,7 +193,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
             )
             workflow = root.workflow if root is not None else None
             is_agent = isinstance(data, AgentSpanData)
-            entry = Entry(otel_span, data.name if is_agent else agent, workflow, conversation)
+            entry = Entry(otel_span, data.name if is_agent else agent, workflow, conversation, user)
             entry.nested = parent is not None and root is not None
             if is_agent:
                 entry.output_type = mapping.output_type(data.output_type)
@@ -340,11 +342,9 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
         return error_type
 
     def _emit(self, entry: Entry, events: list[mapping.Event], end_ns: int | None) -> None:
-        """Emits a span's events as log records about its span, with its conversation id."""
-        conversation = entry.group_id
+        """Emits a span's events as log records about its span, with its conversation's ids."""
         for name, severity, attrs in events:
-            if conversation is not None:
-                attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
+            mapping.put_ids(attrs, entry.group_id, entry.user_id)
             if name == sc.EVENT_INFERENCE_DETAILS and entry.start_attributes:
                 attrs = {**entry.start_attributes, **attrs}
                 attrs.pop(sc.OA_SPAN_ID, None)

@@ -44,6 +44,10 @@ OP_HANDLE_CONVERSATION_TURN: Final = "handle_conversation_turn"  # newest (#571)
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
 GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"  # was gen_ai.system
 GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+# The general registry's `user.id` ("Unique identifier of the user", Development), read from the
+# trace metadata key below; like the conversation id, on spans and events only, never on metrics.
+USER_ID: Final = "user.id"
+TRACE_METADATA_USER_ID: Final = "user.id"
 GEN_AI_WORKFLOW_NAME: Final = "gen_ai.workflow.name"
 GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
 GEN_AI_OUTPUT_TYPE: Final = "gen_ai.output.type"

@@ -64,6 +64,7 @@ class Root:
         turn: The open `handle_conversation_turn` of the run in progress (newest profile).
         transfer: (target agent, transfer span entry) of the last handoff, until the target's
             agent span starts under it (newest profile, #447).
+        user_id: The `user.id` its spans and events carry (from the trace's metadata).
         workflow: The workflow name its spans and metrics carry (None when standalone).
     """
 
@@ -78,6 +79,7 @@ class Root:
         "trace_id",
         "transfer",
         "turn",
+        "user_id",
         "workflow",
     )
 
@@ -86,6 +88,7 @@ class Root:
         self.name = trace.name
         self.group_id = trace.group_id
         self.metadata = trace.metadata
+        self.user_id = mapping.user_id_from(trace.metadata)
         self.start_ns = trace.start_time_ns
         self.opened_by_runner = opened_by_runner
         self.entry: Entry | None = None
@@ -127,6 +130,21 @@ class RootSpans:
     _profile: Profile
     _open: dict[str, Entry]
     _attachments: Attachments
+    _errors: ErrorLog
+
+    def _new_root(self, trace: Any) -> Root:
+        """The root of a trace that starts; says once when its metadata's user id is unusable."""
+        root = Root(trace, opened_by_runner=trace.opened_by_runner)
+        metadata = trace.metadata
+        if root.user_id is None and metadata and sc.TRACE_METADATA_USER_ID in metadata:
+            self._errors.limited(
+                "user.id",
+                "otel-agents: trace metadata %r must be a non-empty string or an integer, got "
+                "%s; no user.id is exported for this trace",
+                sc.TRACE_METADATA_USER_ID,
+                type(metadata[sc.TRACE_METADATA_USER_ID]).__name__,
+            )
+        return root
 
     def _start(
         self,
@@ -179,9 +197,10 @@ class RootSpans:
         self, root: Root, agent: str, parent: Entry | None, start_ns: int | None
     ) -> Entry:
         """A `handle_conversation_turn` span for one run (newest profile)."""
-        start = mapping.turn_start(agent, conversation_id=root.group_id)
+        start = mapping.turn_start(agent, conversation_id=root.group_id, user_id=root.user_id)
         pin = root.trace_id if parent is None else None
-        entry = Entry(self._start(start, start_ns, parent, None, pin), agent, None, root.group_id)
+        otel_span = self._start(start, start_ns, parent, None, pin)
+        entry = Entry(otel_span, agent, None, root.group_id, root.user_id)
         entry.context = trace_api.set_span_in_context(entry.otel_span)
         entry.turn = entry
         entry.start_ns = start_ns
@@ -192,19 +211,23 @@ class RootSpans:
         """A guardrail with no span of its own (newest): its verdict event is about `host`."""
         if host is None:
             return
-        entry = Entry(host.otel_span, host.agent, host.workflow, host.group_id)
+        entry = Entry(host.otel_span, host.agent, host.workflow, host.group_id, host.user_id)
         entry.virtual = True
         self._store(self._open, span.span_id, entry)
 
     def _start_workflow(self, root: Root, workflow: str | None, *, attach: bool) -> None:
         """Starts `root`'s workflow span (at the trace's start time)."""
         start = mapping.workflow_start(
-            workflow, trace_id=root.trace_id, conversation_id=root.group_id, metadata=root.metadata
+            workflow,
+            trace_id=root.trace_id,
+            conversation_id=root.group_id,
+            metadata=root.metadata,
+            user_id=root.user_id,
         )
         # No span of ours is current in a workflow's own context: `_start` nests it under the
         # app's current span if there is one, else it takes the trace id.
         otel_span = self._start(start, root.start_ns, None, None, root.trace_id)
-        entry = Entry(otel_span, None, workflow, root.group_id)
+        entry = Entry(otel_span, None, workflow, root.group_id, root.user_id)
         root.entry = entry
         root.workflow = workflow
         if attach:
