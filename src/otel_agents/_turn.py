@@ -77,6 +77,7 @@ async def call_model(state: RunState, model: Model, request: ModelRequest) -> Mo
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "cached_input_tokens": usage.cached_input_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
         }
         data.response_id = response.response_id

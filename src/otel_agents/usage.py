@@ -91,6 +91,17 @@ class Usage:
         self.input_tokens_details = _input_details(value, _cache_write(self.input_tokens_details))
 
     @property
+    def cache_write_tokens(self) -> int:
+        """Input tokens written to the provider's prompt cache (billed at their own rate)."""
+        return _cache_write(self.input_tokens_details)
+
+    @cache_write_tokens.setter
+    def cache_write_tokens(self, value: int) -> None:
+        if value == self.cache_write_tokens:
+            return
+        self.input_tokens_details = _input_details(self.cached_input_tokens, value)
+
+    @property
     def reasoning_tokens(self) -> int:
         """Output tokens spent on hidden reasoning."""
         return _reasoning(self.output_tokens_details)

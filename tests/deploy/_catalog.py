@@ -125,6 +125,28 @@ _OURS: tuple[Family, ...] = (
         frozenset({sc.OA_GUARDRAIL_NAME, sc.OA_GUARDRAIL_KIND}),
     ),
     Family(sc.METRIC_TELEMETRY_DROPPED, "{item}", "counter", frozenset({sc.OA_SIGNAL})),
+    Family(
+        sc.METRIC_COST,
+        sc.COST_UNIT,
+        "counter",
+        frozenset(
+            {
+                sc.GEN_AI_PROVIDER_NAME,
+                sc.GEN_AI_REQUEST_MODEL,
+                sc.GEN_AI_AGENT_NAME,
+                sc.GEN_AI_WORKFLOW_NAME,
+                sc.GEN_AI_USAGE_COST_CURRENCY,
+            }
+        ),
+    ),
+    # PR #443's per-call histogram, in both profiles (otel/cost.py).
+    Family(
+        sc.METRIC_OPERATION_COST,
+        sc.COST_UNIT,
+        "histogram",
+        (_INFERENCE - {sc.ERROR_TYPE})
+        | {sc.GEN_AI_USAGE_COST_CURRENCY, sc.GEN_AI_USAGE_COST_SOURCE},
+    ),
 )
 # Per agent invocation and per tool call: the same names in both profiles.
 _PER_AGENT_AND_TOOL: tuple[Family, ...] = (

@@ -78,7 +78,7 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
-        self.usage_details = {"cached_tokens": 0, "reasoning_tokens": 0}
+        self.usage_details = {"cached_tokens": 0, "cache_write_tokens": 0, "reasoning_tokens": 0}
         self.reasoning: str | None = None
         """When set, every reply carries this reasoning: a Responses reasoning item first in the
         output, or `reasoning_content` on a Chat Completions message (and its first delta)."""
@@ -191,6 +191,7 @@ class FakeOpenAI:
         details = response.usage.input_tokens_details if response.usage else None
         if response.usage is not None and details is not None:
             details.cached_tokens = self.usage_details["cached_tokens"]
+            details.cache_write_tokens = self.usage_details.get("cache_write_tokens", 0)
             response.usage.output_tokens_details.reasoning_tokens = self.usage_details[
                 "reasoning_tokens"
             ]
@@ -285,7 +286,10 @@ def _chat_usage(response: Response) -> dict[str, Any] | None:
         "prompt_tokens": u.input_tokens,
         "completion_tokens": u.output_tokens,
         "total_tokens": u.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": u.input_tokens_details.cached_tokens},
+        "prompt_tokens_details": {
+            "cached_tokens": u.input_tokens_details.cached_tokens,
+            "cache_write_tokens": u.input_tokens_details.cache_write_tokens,
+        },
         "completion_tokens_details": {"reasoning_tokens": u.output_tokens_details.reasoning_tokens},
     }
 

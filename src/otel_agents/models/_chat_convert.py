@@ -202,9 +202,24 @@ def usage_from_chat(usage: CompletionUsage | None) -> Usage:
     result.total_tokens = usage.total_tokens or (result.input_tokens + result.output_tokens)
     if usage.prompt_tokens_details is not None:
         result.cached_input_tokens = usage.prompt_tokens_details.cached_tokens or 0
+    result.cache_write_tokens = chat_cache_write(usage)
     if usage.completion_tokens_details is not None:
         result.reasoning_tokens = usage.completion_tokens_details.reasoning_tokens or 0
     return result
+
+
+def chat_cache_write(usage: CompletionUsage) -> int:
+    """Prompt tokens written to the cache, where the server reports them: OpenAI's
+    `prompt_tokens_details.cache_write_tokens`, or Anthropic's OpenAI-compatible endpoint's
+    `cache_creation_input_tokens` beside the usual fields."""
+    details = usage.prompt_tokens_details
+    for value in (
+        getattr(details, "cache_write_tokens", None),
+        getattr(usage, "cache_creation_input_tokens", None),
+    ):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return 0
 
 
 def reasoning_text(message_or_delta: Any) -> str:

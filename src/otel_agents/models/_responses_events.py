@@ -62,12 +62,19 @@ __all__ = [
 
 
 def make_usage(
-    input_tokens: int, output_tokens: int, *, cached_tokens: int = 0, reasoning_tokens: int = 0
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    cache_write_tokens: int = 0,
 ) -> ResponseUsage:
     """A Responses `usage` object; the total is input plus output."""
     return ResponseUsage(
         input_tokens=input_tokens,
-        input_tokens_details=InputTokensDetails(cache_write_tokens=0, cached_tokens=cached_tokens),
+        input_tokens_details=InputTokensDetails(
+            cache_write_tokens=cache_write_tokens, cached_tokens=cached_tokens
+        ),
         output_tokens=output_tokens,
         output_tokens_details=OutputTokensDetails(reasoning_tokens=reasoning_tokens),
         total_tokens=input_tokens + output_tokens,

@@ -107,6 +107,7 @@ class ModelResponse:
             usage.total_tokens = u.total_tokens
             details = getattr(u, "input_tokens_details", None)
             usage.cached_input_tokens = getattr(details, "cached_tokens", 0) or 0
+            usage.cache_write_tokens = getattr(details, "cache_write_tokens", 0) or 0
             out_details = getattr(u, "output_tokens_details", None)
             usage.reasoning_tokens = getattr(out_details, "reasoning_tokens", 0) or 0
         return cls(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..exceptions import ModelBehaviorError
 from ._chat_convert import (
+    chat_cache_write,
     chat_params,
     item_ids,
     model_response_from_completion,
@@ -197,6 +198,7 @@ class ChatStreamConverter:
                 reasoning_tokens=(u.completion_tokens_details.reasoning_tokens or 0)
                 if u.completion_tokens_details is not None
                 else 0,
+                cache_write_tokens=chat_cache_write(u),
             )
         events.extend(builder.finish(usage, incomplete_reason=_INCOMPLETE.get(self._finish_reason)))
         if self._reasoning:

@@ -70,6 +70,10 @@ def usage_attributes(usage: Mapping[str, int] | None) -> Attributes:
         value = usage.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             attrs[name] = value
+    # Recommended "when applicable": only servers with explicit prompt caching write to it.
+    written = usage.get("cache_write_tokens")
+    if isinstance(written, int) and not isinstance(written, bool) and written > 0:
+        attrs[sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = written
     return attrs
 
 

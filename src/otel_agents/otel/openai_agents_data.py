@@ -174,6 +174,7 @@ def _usage(raw: Any) -> dict[str, int] | None:
         "input_tokens": raw.get("input_tokens"),
         "output_tokens": raw.get("output_tokens"),
         "cached_input_tokens": in_details.get("cached_tokens", raw.get("cached_input_tokens", 0)),
+        "cache_write_tokens": in_details.get("cache_write_tokens", raw.get("cache_write_tokens")),
         "reasoning_tokens": out_details.get("reasoning_tokens", 0),
     }
     out = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from contextvars import ContextVar, Token
 from hashlib import blake2b
+from typing import Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
@@ -131,6 +132,7 @@ class Entry:
         "agent",
         "attached",
         "context",
+        "cost",
         "group_id",
         "inference_calls",
         "marker",
@@ -177,6 +179,7 @@ class Entry:
         self.start_ns: int | None = None  # turns: for their duration, recording or not
         # Start attributes kept for the span's end-time event (model calls, when enabled).
         self.start_attributes: dict[str, AttributeValue] | None = None
+        self.cost: Any = None  # agents and turns: a cost.CostSum of the model calls under them
 
 
 class Attachments:

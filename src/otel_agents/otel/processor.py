@@ -5,10 +5,10 @@ Invariants (each has a test in tests/otel/):
 - One OTel span per trace and span, at the same nanoseconds as ours; state is a dict from our
   ids to entries, popped at end and bounded (`max_open_spans`: the oldest dropped and counted in
   `otel_agents.telemetry.dropped`).
-- Parenting (`parenting.py`, `workflow.py`): a span's OTel parent is its parent's OTel span, or
-  its trace's root (a workflow, a standalone agent, or a conversation turn). A trace started
-  under the app's current span nests under it; otherwise the root's OTel trace id is ours. Open
-  spans are the current OTel context, detached without "Failed to detach context".
+- Parenting (`parenting.py`, `workflow.py`): a span's OTel parent is its parent's OTel span, or its
+  trace's root (a workflow, a standalone agent, or a conversation turn). A trace started under the
+  app's current span nests under it; otherwise the root's OTel trace id is ours. Open spans are
+  the current OTel context, detached without "Failed to detach context".
 - Sampler-relevant attributes at start, late ones at end; content built only when capture is on
   AND the span is recording. Metrics are recorded after the span has ended; events are log
   records (`events.py`) with the ids of their span, emitted before it ends.
@@ -38,7 +38,7 @@ from ..tracing.span_data import (
 )
 from ..tracing.spans import Span
 from ..tracing.traces import Trace
-from . import lifecycle, mapping
+from . import cost, lifecycle, mapping
 from . import semconv as sc
 from .capture import CaptureMode, resolve_capture_mode
 from .clean import Cleaner, Redactor, attribute_limit, span_name
@@ -56,8 +56,7 @@ __all__ = ["OTelTracingProcessor", "Redactor"]
 
 
 class OTelTracingProcessor(RootSpans, TracingProcessor):
-    """A `TracingProcessor` that exports every trace and span as OpenTelemetry spans, metrics and
-    events (log records), named by the GenAI conventions.
+    """A `TracingProcessor` exporting every trace and span as OTel spans, metrics and log records.
 
     Args:
         tracer_provider: Where spans go; the global provider (resolved lazily) when None.
@@ -67,8 +66,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
         redact: Called as `redact(key, value)` on every attribute value before it is set; return
             the value to export or None to drop the attribute.
         logger_provider: Where events (log records) go; the global provider when None.
-        semconv: The conventions' profile, "default" or "newest"; None reads
-            `OTEL_AGENTS_SEMCONV` (see `profiles.py`).
+        semconv: The conventions' profile, "default" or "newest"; None reads `OTEL_AGENTS_SEMCONV`.
         span_events: Also copy each event onto its span; None reads `OTEL_AGENTS_SPAN_EVENTS`.
         max_content_length: Longest content/JSON value exported; defaults to the provider's
             attribute length limit, or 32768 characters when none is set.
@@ -275,6 +273,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
             (self._metrics or self._get_metrics()).record_span(
                 data, seconds_between(span.start_time_ns, span.end_time_ns), error_type, entry
             )
+            cost.record(self._meter_provider, data, entry)  # priced model calls only
         except Exception as error:
             self._errors.internal("on_span_end", error)
 
@@ -301,6 +300,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
 
     def _apply_end(self, entry: Entry, span: Span[Any]) -> str | None:
         """Sets late attributes, content, events and status; returns the error type, if any."""
+        extra = cost.on_end(span.span_data, entry, self._roots.get(span.trace_id), self._clean)
         otel_span = entry.otel_span
         error = span.error
         error_type = (error.type or sc.ERROR_TYPE_OTHER) if error is not None else None
@@ -317,7 +317,7 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
             failed=error is not None,
             profile=self._profile,
         )
-        attributes = end.attributes
+        attributes = {**end.attributes, **extra} if extra else end.attributes
         if type(span) is SdkSpanView and span.late_start is not None:
             late = span.late_start  # SDK spans: start fields filled after the start
             otel_span.update_name(span_name(late.name))

@@ -188,6 +188,26 @@ GEN_AI_TRANSFER_MODE: Final = "gen_ai.transfer.mode"  # #447
 GEN_AI_TRANSFER_TARGET_NAME: Final = "gen_ai.transfer.target.name"
 TRANSFER_MODE_PASS_CONTROL: Final = "pass_control"
 
+# Cost: PR #443 (head 972e9e2a, not on main), both profiles. The attributes are defined on the
+# inference span only ("MUST NOT include cost attributable to nested operations"); sums onto agent
+# and root spans carry our own names (otel/cost.py).
+SPEC_COST: Final = "semantic-conventions-genai@972e9e2a2a58baea4b1f68257d922265e7b1ce27"
+GEN_AI_USAGE_COST_AMOUNT: Final = "gen_ai.usage.cost.amount"  # double, in the currency below
+GEN_AI_USAGE_COST_CURRENCY: Final = "gen_ai.usage.cost.currency"  # ISO 4217
+GEN_AI_USAGE_COST_SOURCE: Final = "gen_ai.usage.cost.source"  # provider | local
+COST_SOURCE_LOCAL: Final = "local"
+METRIC_OPERATION_COST: Final = "gen_ai.client.operation.cost"
+COST_UNIT: Final = "{cost}"  # the currency is an attribute (UCUM has no currency units)
+COST_BUCKETS: Final = (
+    0.000001, 0.000005, 0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
+    1.0, 5.0,
+)  # fmt: skip  # ours: the draft's metrics.yaml at 972e9e2a is not stored here
+OA_COST_AMOUNT: Final = PREFIX + "cost.amount"  # an agent span: the calls it made itself
+OA_COST_TOTAL: Final = PREFIX + "cost.total"  # a root span: every priced call under it
+OA_COST_CURRENCY: Final = PREFIX + "cost.currency"
+OA_COST_UNCOUNTED_CALLS: Final = PREFIX + "cost.uncounted_calls"  # no price, or another currency
+METRIC_COST: Final = PREFIX + "cost"  # counter by model, provider, agent, workflow, currency
+
 # Our counters (a Grafana dashboard queries these exact names).
 METRIC_STREAM_EVENTS: Final = PREFIX + "stream.events"
 METRIC_RUNS: Final = PREFIX + "runs"

@@ -70,6 +70,7 @@ class Root:
 
     __slots__ = (
         "agent_root",
+        "cost",
         "entry",
         "group_id",
         "metadata",
@@ -96,6 +97,7 @@ class Root:
         self.turn: Entry | None = None
         self.transfer: tuple[str, Entry] | None = None
         self.workflow: str | None = None
+        self.cost: Any = None  # a cost.CostSum of every model call of the trace
 
     @property
     def named_by_app(self) -> bool:

@@ -77,7 +77,8 @@ class GenerationSpanData(SpanData):
         system_instructions: The instructions sent (sensitive).
         input: The input items sent (sensitive).
         output: The output items received, as dicts (sensitive).
-        usage: Token usage: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens.
+        usage: Token usage: input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,
+            reasoning_tokens.
         response_id: The server's response id.
         response_model: The model name the server reported.
         finish_reasons: Why generation stopped.
