@@ -1,9 +1,9 @@
 """A real gunicorn with uvicorn workers, under load, stopped by SIGTERM to its master: every run
 that finished is delivered exactly once, and the counters and histograms of all processes add up
 to the runs delivered. With `--preload`, what the master recorded before forking is reported by
-the master alone.
+the master alone. gunicorn's own workers (sync, gthread) serving a WSGI app need no hook at all.
 
-The app is the README's own snippet (the lifespan hook with `flush_traces()`), written to a file
+The ASGI app is the README's own snippet (the lifespan hook with `flush_traces()`), written to a file
 as a user would; nothing is exported before the shutdown (batch and metric intervals of 10
 minutes), so whatever arrives was delivered by it. A real OTLP receiver.
 """
@@ -43,46 +43,28 @@ def get(url: str) -> str | None:
         return None  # refused or cut by the shutdown: not an answered request
 
 
-@pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
-def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
-    otlp_receiver: OTLPReceiver, tmp_path: Path, preload: bool
-) -> None:
-    (tmp_path / "app.py").write_text(readme_block(HOOK))
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        OTEL_EXPORTER_OTLP_ENDPOINT=otlp_receiver.http_endpoint,
-        OTEL_BSP_SCHEDULE_DELAY="600000",  # nothing leaves before the shutdown
-        OTEL_METRIC_EXPORT_INTERVAL="600000",
-        OTEL_LOGS_EXPORTER="none",
-        PYTHONPATH=os.pathsep.join([str(tmp_path), str(HERE)]),
-    )
-    app = "gunicorn_preload_app:app" if preload else "app:app"
-    command = [sys.executable, "-m", "gunicorn", app]
-    command += ["--worker-class", "uvicorn_worker.UvicornWorker", "--workers", str(WORKERS)]
-    command += ["--bind", f"127.0.0.1:{port}", "--no-control-socket"]
-    command += ["--preload"] if preload else []
+def serve_under_load_then_sigterm(
+    command: list[str], env: dict[str, str], cwd: Path, ready: str
+) -> tuple[int, int, str]:
+    """Starts gunicorn, waits for `ready` from every worker, sends 600 requests from 16 threads
+    and SIGTERM to the master after 150 answers; returns (answered, exit status, its log)."""
     server = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     log: list[str] = []
+    answered: list[str] = []
     try:
         assert server.stderr is not None
         started = 0
         for line in server.stderr:  # gunicorn logs to stderr: wait until every worker serves
             log.append(line)
-            started += "Application startup complete" in line
+            started += ready in line
             if started == WORKERS:
                 break
         assert started == WORKERS, "".join(log)
         rest = threading.Thread(target=lambda: log.extend(server.stderr or ()), daemon=True)
         rest.start()
-        answered: list[str] = []
+        port = command[command.index("--bind") + 1].rsplit(":", 1)[1]
         enough = threading.Event()
 
         def one(n: int) -> None:
@@ -103,11 +85,16 @@ def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
     finally:
         if server.poll() is None:
             server.kill()
-    assert server.returncode == 0, "".join(log)
-    assert "Traceback" not in "".join(log)
-    warm = 1 if preload else 0
-    expected = len(answered) + warm
-    spans = otlp_receiver.wait_for_spans(
+    return len(answered), server.returncode, "".join(log)
+
+
+def check_every_run_once_and_counters_add_up(
+    receiver: OTLPReceiver, answered: int, warm: int
+) -> None:
+    """Every answered request's run arrived once (plus `warm` runs named Warm-up), and the
+    counters and histograms of all processes add up to the runs delivered."""
+    expected = answered + warm
+    spans = receiver.wait_for_spans(
         lambda s: sum(x.name.startswith("invoke_agent") for x in s) >= expected, timeout=10
     )
     agents = [s for s in spans if s.name.startswith("invoke_agent")]
@@ -118,12 +105,53 @@ def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
     assert expected <= len(agents) <= 600 + warm
     helpers = sum(s.name == "invoke_agent Helper" for s in agents)
     assert sum(s.name == "invoke_agent Warm-up" for s in agents) == warm
-    # The counters and histograms of all processes add up to the runs delivered: the master's
-    # run is counted by the master only, never again by a worker.
-    points = otlp_receiver.wait_for_points(
+    # A run before the fork is counted by the master only, never again by a worker.
+    points = receiver.wait_for_points(
         lambda ps: sum(totals(ps, "otel_agents.runs", "gen_ai.agent.name").values()) >= len(agents)
     )
     runs = totals(points, "otel_agents.runs", "gen_ai.agent.name")
-    assert runs == ({"Helper": helpers, "Warm-up": 1} if preload else {"Helper": helpers})
-    durations = totals(points, DURATION, "gen_ai.operation.name")
-    assert durations == {"chat": len(chats)}
+    assert runs == ({"Helper": helpers, "Warm-up": warm} if warm else {"Helper": helpers})
+    assert totals(points, DURATION, "gen_ai.operation.name") == {"chat": len(chats)}
+
+
+def server_env(receiver: OTLPReceiver, *path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.http_endpoint,
+        OTEL_BSP_SCHEDULE_DELAY="600000",  # nothing leaves before the shutdown
+        OTEL_METRIC_EXPORT_INTERVAL="600000",
+        OTEL_LOGS_EXPORTER="none",
+        PYTHONPATH=os.pathsep.join(str(p) for p in path),
+    )
+    return env
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
+def test_gunicorn_uvicorn_workers_deliver_every_run_once_and_counters_add_up(
+    otlp_receiver: OTLPReceiver, tmp_path: Path, preload: bool
+) -> None:
+    (tmp_path / "app.py").write_text(readme_block(HOOK))
+    app = "gunicorn_preload_app:app" if preload else "app:app"
+    command = [sys.executable, "-m", "gunicorn", app]
+    command += ["--worker-class", "uvicorn_worker.UvicornWorker", "--workers", str(WORKERS)]
+    command += ["--bind", f"127.0.0.1:{free_port()}", "--no-control-socket"]
+    command += ["--preload"] if preload else []
+    env = server_env(otlp_receiver, tmp_path, HERE)
+    answered, status, log = serve_under_load_then_sigterm(
+        command, env, tmp_path, "Application startup complete"
+    )
+    assert status == 0 and "Traceback" not in log, log
+    check_every_run_once_and_counters_add_up(otlp_receiver, answered, 1 if preload else 0)
+
+
+@pytest.mark.parametrize("worker", ["sync", "gthread"])
+def test_gunicorn_own_workers_need_no_hook(
+    otlp_receiver: OTLPReceiver, tmp_path: Path, worker: str
+) -> None:
+    command = [sys.executable, "-m", "gunicorn", "gunicorn_wsgi_app:app"]
+    command += ["--worker-class", worker, "--workers", str(WORKERS)]
+    command += ["--bind", f"127.0.0.1:{free_port()}", "--no-control-socket"]
+    env = server_env(otlp_receiver, HERE)
+    answered, status, log = serve_under_load_then_sigterm(command, env, tmp_path, "Booting worker")
+    assert status == 0 and "Traceback" not in log, log
+    check_every_run_once_and_counters_add_up(otlp_receiver, answered, 0)
