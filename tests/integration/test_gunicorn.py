@@ -3,8 +3,8 @@ that finished is delivered exactly once, and the counters and histograms of all 
 to the runs delivered. With `--preload`, what the master recorded before forking is reported by
 the master alone. gunicorn's own workers (sync, gthread) serving a WSGI app need no hook at all.
 
-The ASGI app is the README's own snippet (the lifespan hook with `flush_traces()`), written to a file
-as a user would; nothing is exported before the shutdown (batch and metric intervals of 10
+The ASGI app is the README's own snippet (the lifespan hook with `flush_traces()`), written to a
+file as a user would; nothing is exported before the shutdown (batch and metric intervals of 10
 minutes), so whatever arrives was delivered by it. A real OTLP receiver.
 """
 
