@@ -3,7 +3,9 @@
 `main(argv, console=...)` is the whole program: it parses arguments (argparse), runs a command
 and returns the exit code: 0 on success, 1 when a run failed (its trace shows where), 2 for bad
 input (an unknown scenario, a bad `app.py:agent`, an invalid OTEL_* value, an unreachable
-collector, a missing API key), printed as ONE line on stderr saying what to do; 130 on Ctrl-C.
+collector, a missing API key, a model server that refuses or never answers), printed as ONE line
+on stderr saying what to do; 130 on Ctrl-C. Telemetry that could not be delivered (to a collector
+or the --jsonl file) is said on the last lines and never changes the exit code.
 Output goes to the `rich` console passed in (tests pass one writing to a StringIO).
 
 The pieces live in `otel_agents.demo`: scenarios (agents, tools, scripts), runs (one run printed
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -35,8 +38,11 @@ if TYPE_CHECKING:
     from .demo.trees import SpanNode, TraceCollector
     from .models.provider import OpenAIProvider
     from .run_config import RunConfig
+    from .tracing import JsonlFileProcessor
 
 __all__ = ["CliError", "load_agent", "main"]
+
+_TRACING_LOGGER = logging.getLogger("otel_agents.tracing")
 
 
 class CliError(Exception):
@@ -69,7 +75,7 @@ def _parser() -> _Parser:
     demo.add_argument("--runs", type=_positive, default=1, metavar="N", help=runs_help)
     which = demo.add_mutually_exclusive_group()
     which.add_argument("--model", help="real model name (needs OPENAI_API_KEY or OPENAI_BASE_URL)")
-    offline_help = "use the scripted model even when OPENAI_API_KEY is set"
+    offline_help = "use the scripted model even when OPENAI_API_KEY or OPENAI_BASE_URL is set"
     which.add_argument("--offline", action="store_true", help=offline_help)
     delay_help = "pause between streamed words of the scripted model (default: 0.03)"
     demo.add_argument("--chunk-delay", type=float, default=0.03, metavar="S", help=delay_help)
@@ -86,54 +92,109 @@ def _parser() -> _Parser:
     return parser
 
 
+class _JsonlOutput(logging.Filter):
+    """The `--jsonl` writer. What it could not write is said once, on the command's last lines
+    with the count, so its own log line about the file (mid-run, among the conversation) is held
+    back by this filter on its logger, and only its reason kept.
+    """
+
+    def __init__(self, path: str) -> None:
+        from .tracing import JsonlFileProcessor
+
+        super().__init__()
+        try:
+            self.processor: JsonlFileProcessor = JsonlFileProcessor(path)
+        except OSError as error:
+            message = f"cannot write {path}: {error.strerror}; choose another --jsonl path"
+            raise CliError(message) from None
+        self.reason: str | None = None
+        _TRACING_LOGGER.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if not str(record.msg).startswith("JsonlFileProcessor") or self.processor.path not in args:
+            return True
+        if self.reason is None:
+            error = next((a for a in args if isinstance(a, BaseException)), None)
+            self.reason = "its queue was full" if error is None else _strerror(error)
+        return False
+
+    def close(self) -> None:
+        _TRACING_LOGGER.removeFilter(self)
+
+    def lost(self, total: int) -> str | None:
+        """The line saying what could not be written, or None when everything was."""
+        dropped = self.processor.dropped
+        if not dropped:
+            return None
+        return (
+            f"✗ {dropped} of {max(total, dropped)} traces and spans could not be written to "
+            f"{self.processor.path}: {self.reason or 'the write failed'}; choose another --jsonl "
+            "path"
+        )
+
+
+def _strerror(error: BaseException) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
 @contextlib.contextmanager
-def _collecting(jsonl: str | None) -> Iterator[TraceCollector]:
+def _collecting(jsonl: str | None) -> Iterator[tuple[TraceCollector, _JsonlOutput | None]]:
     """Registers an in-memory collector (and a JSONL writer) for the run, removed afterwards."""
     from .demo.trees import TraceCollector
-    from .tracing import (
-        JsonlFileProcessor,
-        TracingProcessor,
-        add_trace_processor,
-        get_trace_provider,
-    )
+    from .tracing import TracingProcessor, add_trace_processor, get_trace_provider
 
     collector = TraceCollector()
+    output = _JsonlOutput(jsonl) if jsonl else None
     ours: list[TracingProcessor] = [collector]
-    if jsonl:
-        try:
-            ours.append(JsonlFileProcessor(jsonl))
-        except OSError as error:
-            message = f"cannot write {jsonl}: {error.strerror}; choose another --jsonl path"
-            raise CliError(message) from None
+    if output is not None:
+        ours.append(output.processor)
     for processor in ours:
         add_trace_processor(processor)
     try:
-        yield collector
+        yield collector, output
     finally:
         provider = get_trace_provider()
         provider.set_processors(p for p in provider.processors if p not in ours)
         for processor in ours:
             processor.force_flush()
             processor.shutdown()
+        if output is not None:
+            output.close()
 
 
 def _model(args: argparse.Namespace) -> tuple[str | None, OpenAIProvider | None, str]:
-    """(model name, provider, description); provider None means the offline scripted model."""
-    from .models._defaults import default_model_name
-    from .models.provider import OpenAIProvider
+    """(model name, provider, description); provider None means the offline scripted model.
 
-    key = os.environ.get("OPENAI_API_KEY", "").strip()
-    base_url = os.environ.get("OPENAI_BASE_URL", "").strip()
-    if args.offline or not (key or base_url):
+    A real model when the environment configures one: `openai_configured`, the rule the library
+    (and so `otel-agents run`) follows.
+    """
+    from .models._defaults import default_model_name, env_value, openai_configured
+    from .models.provider import OpenAIProvider
+    from .otel.settings import safe_url
+
+    if args.offline or not openai_configured():
         if args.model:
             raise CliError(
                 f"--model {args.model} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local "
                 "OpenAI-compatible server); drop --model to run the demo offline"
             )
-        return None, None, "scripted-model (offline; set OPENAI_API_KEY for a real model)"
-    # A local server (vLLM, Ollama) needs no key, but the client insists on one.
-    provider = OpenAIProvider(api_key=None if key else "local")
-    return args.model, provider, f"{args.model or default_model_name()} via {base_url or 'OpenAI'}"
+        offline = "offline; set OPENAI_API_KEY or OPENAI_BASE_URL for a real model"
+        return None, None, f"scripted-model ({offline})"
+    base_url = env_value("OPENAI_BASE_URL")
+    where = safe_url(base_url) if base_url else "OpenAI"
+    return args.model, OpenAIProvider(), f"{args.model or default_model_name()} via {where}"
+
+
+@contextlib.contextmanager
+def _model_server_answers(offline_hint: bool) -> Iterator[None]:
+    """A model server that refused or never answered becomes the one-line error (exit 2)."""
+    from .demo.model_server import Unreachable
+
+    try:
+        yield
+    except Unreachable as problem:
+        raise CliError(problem.line(offline_hint=offline_hint)) from None
 
 
 def _demo_jobs(
@@ -172,7 +233,7 @@ def _cmd_demo(args: argparse.Namespace, out: Console) -> int:
     telemetry.configure_export(config)
     jobs = _demo_jobs(args, provider, model)
     stream = not args.no_stream
-    with _collecting(args.jsonl) as collector:
+    with _model_server_answers(offline_hint=True), _collecting(args.jsonl) as (collector, jsonl):
         if args.runs == 1:
             scenario, run_config = jobs[0]
             header = f"{scenario.name}: {scenario.summary} · model {described}"
@@ -192,7 +253,7 @@ def _cmd_demo(args: argparse.Namespace, out: Console) -> int:
         out.print(display.render_summary(summaries, trees))
         for error in sorted({s.error for s in summaries if s.error})[:3]:
             out.print(Text(f"✗ {error}", style="red"))
-    return _finish(out, config, args.jsonl, failed)
+    return _finish(out, config, collector, jsonl, failed)
 
 
 def _print_trees(trees: list[SpanNode], out: Console) -> None:
@@ -203,13 +264,25 @@ def _print_trees(trees: list[SpanNode], out: Console) -> None:
         out.print(render_tree(tree))
 
 
-def _finish(out: Console, config: telemetry.ExportConfig, jsonl: str | None, failed: int) -> int:
+def _finish(
+    out: Console,
+    config: telemetry.ExportConfig,
+    collector: TraceCollector,
+    jsonl: _JsonlOutput | None,
+    failed: int,
+) -> int:
+    """Flushes telemetry and says where it went; the exit code says how the runs went (a loss of
+    telemetry, to a collector or the JSONL file, is reported here but never changes it)."""
     from rich.text import Text
 
     from .demo import telemetry
 
     in_time = telemetry.flush_telemetry()
-    line = telemetry.describe_destination(config, jsonl, in_time=in_time)
+    lost = jsonl.lost(len(collector.records)) if jsonl else None
+    if lost:
+        out.print(Text(lost, style="bold red"), soft_wrap=True)
+    written = jsonl.processor.path if jsonl and not lost else None
+    line = telemetry.describe_destination(config, written, in_time=in_time)
     out.print(Text(line, style="dim"), soft_wrap=True)
     return 1 if failed else 0
 
@@ -260,11 +333,11 @@ def _cmd_run(args: argparse.Namespace, out: Console) -> int:
     config = telemetry.read_export_config(default_service="otel-agents")
     agent = load_agent(args.target)  # before the export setup: the app may install providers
     telemetry.configure_export(config)
-    with _collecting(args.jsonl) as collector:
+    with _model_server_answers(offline_hint=False), _collecting(args.jsonl) as (collector, jsonl):
         one = runs.run_one(agent, args.input, RunConfig(), stream=not args.no_stream, console=out)
         ok = asyncio.run(one)
     _print_trees(build_trees(collector.records), out)
-    return _finish(out, config, args.jsonl, 0 if ok else 1)
+    return _finish(out, config, collector, jsonl, 0 if ok else 1)
 
 
 def _cmd_view(args: argparse.Namespace, out: Console) -> int:

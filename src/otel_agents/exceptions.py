@@ -4,8 +4,9 @@
 AgentsException                       root: catch this to catch everything below
 ├── MaxTurnsExceeded                  `max_turns` model calls without a final output
 ├── ModelBehaviorError                the model did something the run cannot follow: an
-│                                     unknown tool, malformed arguments, invalid structured
-│                                     output, a broken stream
+│   │                                 unknown tool, malformed arguments, invalid structured
+│   │                                 output, a broken stream
+│   └── ModelTimeoutError             a model call hit its deadline or its idle timeout
 ├── UserError                         the library was used wrongly (bad agent, bad config)
 ├── ToolTimeoutError                  a tool ran past its `timeout` (raise_exception behavior)
 ├── InputGuardrailTripwireTriggered   an input guardrail's tripwire fired
@@ -56,6 +57,35 @@ class MaxTurnsExceeded(AgentsException):
 
 class ModelBehaviorError(AgentsException):
     """The model produced something the run cannot follow (unknown tool, bad arguments, ...)."""
+
+
+class ModelTimeoutError(ModelBehaviorError):
+    """A model call hit its deadline or its idle timeout: the server stalled or sent too slowly.
+
+    Attributes:
+        limit: "idle_timeout" (the stream stayed silent) or "timeout" (the call's deadline).
+        seconds: The limit that was hit, in seconds.
+        events: Stream events received before it hit; 0 means the server never answered.
+        server_address: Host of the model server, when known.
+        server_port: Its port, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str = "timeout",
+        seconds: float = 0.0,
+        events: int = 0,
+        server_address: str | None = None,
+        server_port: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.seconds = seconds
+        self.events = events
+        self.server_address = server_address
+        self.server_port = server_port
 
 
 class ToolTimeoutError(AgentsException):

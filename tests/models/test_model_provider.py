@@ -22,6 +22,7 @@ from otel_agents.models import (
     set_default_openai_api,
     set_default_openai_client,
 )
+from otel_agents.models.provider import PLACEHOLDER_API_KEY, openai_configured
 
 REQUEST = ModelRequest(None, [{"role": "user", "content": "Hi"}])
 ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OTEL_AGENTS_OPENAI_API", "OTEL_AGENTS_DEFAULT_MODEL")
@@ -80,12 +81,24 @@ def test_bad_api_values_are_user_errors(monkeypatch: pytest.MonkeyPatch) -> None
         OpenAIProvider(api="chat")  # type: ignore[arg-type]
 
 
-def test_missing_key_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+def test_missing_key_says_what_to_do() -> None:
+    assert not openai_configured()
     with pytest.raises(UserError) as info:
         OpenAIProvider().get_model("m")
     for hint in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ScriptedModel", "Ollama"):
         assert hint in str(info.value)
+
+
+async def test_a_base_url_alone_configures_a_model_with_a_placeholder_key(
+    monkeypatch: pytest.MonkeyPatch, fake_openai: Any
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    assert openai_configured()
+    fake_openai.script(["from a server that needs no key"])
+    model = OpenAIProvider().get_model("gpt-test")
+    response = await asyncio.wait_for(model.get_response(REQUEST), 10)
+    assert response.output[0].content[0].text == "from a server that needs no key"
+    assert fake_openai.requests[0].headers["authorization"] == f"Bearer {PLACEHOLDER_API_KEY}"
 
 
 async def test_env_points_the_default_provider_at_a_server(

@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from otel_agents import Agent, ModelBehaviorError, ModelSettings, Runner, function_tool
+from otel_agents import (
+    Agent,
+    ModelBehaviorError,
+    ModelSettings,
+    ModelTimeoutError,
+    Runner,
+    function_tool,
+)
 from otel_agents.models import OpenAIChatCompletionsModel, OpenAIResponsesModel, call_tool, turn
 from support.fake_openai import FakeOpenAI
 from support.tracing_recorder import RecordingProcessor
@@ -74,15 +81,21 @@ async def test_a_silent_stalled_trickling_or_endless_server_ends_the_call_naming
     client = fake_openai.client(timeout=30)  # the client's own per-read timeout never fires
     agent = Agent(name="A", model=MODELS[api]("gpt-test", client), model_settings=LIMITS)
     try:
-        with pytest.raises(ModelBehaviorError, match=message):
+        with pytest.raises(ModelTimeoutError, match=message) as info:
             await asyncio.wait_for(_run(agent, streamed), 10)
         await no_other_tasks()
     finally:
         await client.close()
+    # What a caller (the CLI) needs to tell a silent server from a slow one, and which it was.
+    assert isinstance(info.value, ModelBehaviorError)
+    assert info.value.limit == ("idle_timeout" if message == IDLE else "timeout")
+    if fault in ("silent", "stall", "endless"):
+        assert (info.value.events == 0) == (fault == "silent")
+    assert info.value.server_address == "127.0.0.1"
     recorder.assert_well_formed()
     generation = next(s for s in recorder.spans if s.span_type == "generation")
     assert generation.error is not None
-    assert generation.error.type == "otel_agents.exceptions.ModelBehaviorError"
+    assert generation.error.type == "otel_agents.exceptions.ModelTimeoutError"
 
 
 @pytest.mark.parametrize("api", list(MODELS))

@@ -29,6 +29,7 @@ from ..result import RunResultBase, RunResultStreaming
 from ..run_context import RunContextWrapper
 from ..stream_events import AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent
 from ..tools import default_tool_error_function
+from .model_server import unreachable
 from .trees import SpanNode, TraceCollector, build_trees, render_tree, seconds_text
 
 __all__ = [
@@ -131,7 +132,10 @@ async def print_stream(result: RunResultStreaming, console: Console) -> None:
         printer.end_line()
         raise  # a setup problem (no API key...): the CLI says it in one line
     except Exception as error:
-        printer.note(f"Failed: {error}", "bold red")
+        if unreachable(error) is None:
+            printer.note(f"Failed: {error}", "bold red")
+        else:  # the model server never answered: the CLI says it in one line
+            printer.end_line()
         raise
     agent = result.last_agent
     printer.note(f"Completed by {agent.name if agent else '?'}", "green")

@@ -1,7 +1,8 @@
 """Running agents for the CLI: one run printed as it happens, or many at once with a progress bar.
 
-Run failures are results here (the run's trace shows where it failed); only `UserError`, a setup
-problem such as a missing API key, propagates, so the CLI can say it in one line.
+Run failures are results here (the run's trace shows where it failed); only setup problems
+propagate, so the CLI can say them in one line: a `UserError` (such as a missing API key) and
+`model_server.Unreachable` (a model server that refused the connection or never answered).
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from ..agent import Agent
 from ..exceptions import UserError
 from ..runner import RunConfig, Runner
 from . import display
+from .model_server import unreachable
 from .scenarios import DemoContext, Scenario
 
 __all__ = ["run_many", "run_one"]
+
+
+def _raise_if_unreachable(error: Exception) -> None:
+    problem = unreachable(error)
+    if problem is not None:
+        raise problem from None
 
 
 async def run_one(
@@ -41,7 +49,8 @@ async def run_one(
             await display.print_stream(streamed, console)
         except UserError:
             raise
-        except Exception:
+        except Exception as error:
+            _raise_if_unreachable(error)
             return False  # print_stream showed the error
         return True
     try:
@@ -49,6 +58,7 @@ async def run_one(
     except UserError:
         raise
     except Exception as error:
+        _raise_if_unreachable(error)
         display.StreamPrinter(console).note(f"Failed: {error}", "bold red")
         return False
     last = result.last_agent or agent
@@ -69,6 +79,7 @@ async def _quietly(scenario: Scenario, config: RunConfig, stream: bool) -> str |
     except UserError:
         raise
     except Exception as error:
+        _raise_if_unreachable(error)
         return f"{type(error).__name__}: {error}"
     return None
 

@@ -20,7 +20,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from ..exceptions import ModelBehaviorError, UserError
+from ..exceptions import ModelBehaviorError, ModelTimeoutError, UserError
 from ..model_settings import ModelSettings
 
 __all__ = [
@@ -102,20 +102,39 @@ class CallLimits:
             or int(_env_number(MAX_TOOL_CALLS_ENV, DEFAULT_MAX_TOOL_CALLS, integer=True)),
         )
 
-    def timed_out(self, api: str, model: str, *, idle: bool, events: int) -> ModelBehaviorError:
+    def timed_out(
+        self,
+        api: str,
+        model: str,
+        *,
+        idle: bool,
+        events: int,
+        server: tuple[str | None, int | None] = (None, None),
+    ) -> ModelTimeoutError:
         """The error for a call that hit its deadline (`idle` False) or its idle timeout."""
+        address, port = server
         if idle:
             when = "before its first event" if events == 0 else f"after event {events}"
-            return ModelBehaviorError(
+            return ModelTimeoutError(
                 f"The {api} stream of model {model!r} sent nothing for {self.idle_timeout:g} s "
                 f"{when} (the idle timeout: ModelSettings(idle_timeout=...) or "
                 f"{IDLE_TIMEOUT_ENV}); the server stalled or sends too slowly: check it, or "
-                "raise the limit"
+                "raise the limit",
+                limit="idle_timeout",
+                seconds=self.idle_timeout,
+                events=events,
+                server_address=address,
+                server_port=port,
             )
-        return ModelBehaviorError(
+        return ModelTimeoutError(
             f"The {api} call to model {model!r} did not finish within {self.timeout:g} s "
             f"(the model call deadline: ModelSettings(timeout=...) or {TIMEOUT_ENV}); the server "
-            "is too slow or never ends its reply: check it, or raise the limit"
+            "is too slow or never ends its reply: check it, or raise the limit",
+            limit="timeout",
+            seconds=self.timeout,
+            events=events,
+            server_address=address,
+            server_port=port,
         )
 
 

@@ -67,12 +67,19 @@ def server_of(client: AsyncOpenAI) -> tuple[str | None, int | None]:
 
 
 async def create(
-    call: Awaitable[T], *, limits: CallLimits, api: str, model: str, stream: bool
+    call: Awaitable[T],
+    *,
+    limits: CallLimits,
+    api: str,
+    model: str,
+    stream: bool,
+    server: tuple[str | None, int | None] = (None, None),
 ) -> T:
     """Awaits the request (`responses.create`, `chat.completions.create`) within the call's limits.
 
     A streamed request returns once the response headers arrive, so the idle timeout bounds it
-    too: a server that accepts and never answers is caught within it.
+    too: a server that accepts and never answers is caught within it. `server` (host, port) is
+    carried by the `ModelTimeoutError`, so a caller can tell which server stayed silent.
     """
     loop = asyncio.get_running_loop()
     limit = min(limits.timeout, limits.idle_timeout) if stream else limits.timeout
@@ -81,7 +88,7 @@ async def create(
         async with _timeout_at(loop.time() + limit):
             return await call
     except TimeoutError:
-        raise limits.timed_out(api, model, idle=idle, events=0) from None
+        raise limits.timed_out(api, model, idle=idle, events=0, server=server) from None
     except (UnicodeDecodeError, RecursionError) as exc:
         raise _undecodable(exc, f"the {api} response of model {model!r}") from None
 
@@ -108,7 +115,13 @@ def replayable_arguments(arguments: str) -> str:
 
 
 async def iterate_stream(
-    stream: _ClosableStream[T], *, api: str, model: str, limits: CallLimits, started: float
+    stream: _ClosableStream[T],
+    *,
+    api: str,
+    model: str,
+    limits: CallLimits,
+    started: float,
+    server: tuple[str | None, int | None] = (None, None),
 ) -> AsyncGenerator[T, None]:
     """Yields the stream's events; closes the HTTP response however iteration ends.
 
@@ -135,7 +148,10 @@ async def iterate_stream(
             except StopAsyncIteration:
                 return
             except TimeoutError:
-                raise limits.timed_out(api, model, idle=idle_at < deadline, events=events) from None
+                idle = idle_at < deadline
+                raise limits.timed_out(
+                    api, model, idle=idle, events=events, server=server
+                ) from None
             except APIConnectionError as exc:
                 raise ModelBehaviorError(
                     f"The {api} stream of model {model!r} was cut off: the connection dropped "

@@ -237,6 +237,7 @@ class OpenAIChatCompletionsModel(Model):
             api="Chat Completions",
             model=self.model_name,
             stream=False,
+            server=(self.server_address, self.server_port),
         )
         choices = completion.choices
         if choices and len(choices[0].message.tool_calls or ()) > limits.max_tool_calls:
@@ -260,10 +261,16 @@ class OpenAIChatCompletionsModel(Model):
             api="Chat Completions",
             model=self.model_name,
             stream=True,
+            server=(self.server_address, self.server_port),
         )
         converter = ChatStreamConverter(self.model_name, max_tool_calls=limits.max_tool_calls)
         chunks = iterate_stream(
-            stream, api="Chat Completions", model=self.model_name, limits=limits, started=started
+            stream,
+            api="Chat Completions",
+            model=self.model_name,
+            limits=limits,
+            started=started,
+            server=(self.server_address, self.server_port),
         )
         async with aclosing(chunks):  # closes the HTTP response however the caller stops
             async for chunk in chunks:

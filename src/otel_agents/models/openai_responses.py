@@ -117,6 +117,7 @@ class OpenAIResponsesModel(Model):
             api="Responses",
             model=self.model_name,
             stream=False,
+            server=(self.server_address, self.server_port),
         )
         calls = sum(1 for item in response.output if item.type == "function_call")
         if calls > limits.max_tool_calls:
@@ -142,11 +143,17 @@ class OpenAIResponsesModel(Model):
             api="Responses",
             model=self.model_name,
             stream=True,
+            server=(self.server_address, self.server_port),
         )
         completed = False
         calls = 0
         events = iterate_stream(
-            stream, api="Responses", model=self.model_name, limits=limits, started=started
+            stream,
+            api="Responses",
+            model=self.model_name,
+            limits=limits,
+            started=started,
+            server=(self.server_address, self.server_port),
         )
         async with aclosing(events):  # closes the HTTP response however the caller stops
             async for event in events:

@@ -3,8 +3,12 @@
 Which API serves a model name: `set_default_openai_api(...)`, else the environment variable
 `OTEL_AGENTS_OPENAI_API`, else "responses". Which client: the provider's own, else
 `set_default_openai_client(...)`, else one built on first use from `OPENAI_API_KEY` and
-`OPENAI_BASE_URL` (read by the openai client itself). Which model when an agent names none:
-`OTEL_AGENTS_DEFAULT_MODEL`, else "gpt-4.1-mini".
+`OPENAI_BASE_URL`. Which model when an agent names none: `OTEL_AGENTS_DEFAULT_MODEL`, else
+"gpt-4.1-mini".
+
+What configures a real model is one rule, `openai_configured` (in `_defaults.py`, so the CLI
+reads it without loading the openai client): `OPENAI_API_KEY` or `OPENAI_BASE_URL`. With a base URL
+and no key the client built here gets `PLACEHOLDER_API_KEY`.
 
 A client built here is rebuilt when those variables change and for each event loop: an httpx
 connection pool belongs to the loop that opened it, and `Runner.run_sync` runs a new loop per call.
@@ -21,7 +25,15 @@ from typing import Literal, TypeGuard
 from openai import AsyncOpenAI
 
 from ..exceptions import UserError
-from ._defaults import API_ENV, DEFAULT_MODEL, MODEL_ENV, default_model_name
+from ._defaults import (
+    API_ENV,
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    PLACEHOLDER_API_KEY,
+    default_model_name,
+    env_value,
+    openai_configured,
+)
 from ._loops import owned
 from .interface import Model, ModelProvider
 from .openai_chat import OpenAIChatCompletionsModel
@@ -31,11 +43,13 @@ __all__ = [
     "API_ENV",
     "DEFAULT_MODEL",
     "MODEL_ENV",
+    "PLACEHOLDER_API_KEY",
     "OpenAIApi",
     "OpenAIProvider",
     "default_model_name",
     "default_openai_api",
     "get_default_model_provider",
+    "openai_configured",
     "set_default_openai_api",
     "set_default_openai_client",
 ]
@@ -138,22 +152,24 @@ class OpenAIProvider(ModelProvider):
             return self._client
         if _default_client is not None:
             return _default_client
-        api_key = self._api_key or os.environ.get("OPENAI_API_KEY")
+        base_url = self._base_url or env_value("OPENAI_BASE_URL") or None
+        api_key = self._api_key or env_value("OPENAI_API_KEY")
+        if not api_key and base_url:
+            api_key = PLACEHOLDER_API_KEY  # a local server needs none; the client insists
         if not api_key:
             raise UserError(
-                "No OpenAI API key: set OPENAI_API_KEY. For a local OpenAI-compatible server "
-                "(vLLM, Ollama, LM Studio) set OPENAI_BASE_URL (e.g. http://localhost:11434/v1) "
-                "and any placeholder key (OPENAI_API_KEY=local). To run offline, give the agent "
-                "a ScriptedModel (otel_agents.models.ScriptedModel)."
+                "No OpenAI API key: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local "
+                "OpenAI-compatible server (vLLM, Ollama, LM Studio; e.g. "
+                "http://localhost:11434/v1; it needs no key). To run offline, give the agent a "
+                "ScriptedModel (otel_agents.models.ScriptedModel)."
             )
-        base_url = self._base_url or os.environ.get("OPENAI_BASE_URL")
         loop = _running_loop()
         built = self._built.get(loop) if loop is not None else self._unbound
         # The key is compared with the one the client holds, so no other copy of it is kept.
         if built is not None and built.api_key == api_key and _built_for.get(built) == base_url:
             return built
         # Closed when its loop ends (see _loops.py); the next loop gets a client of its own.
-        built = owned(AsyncOpenAI(api_key=self._api_key, base_url=self._base_url))
+        built = owned(AsyncOpenAI(api_key=api_key, base_url=base_url))
         _built_for[built] = base_url
         if loop is not None:
             self._built[loop] = built
