@@ -4,6 +4,7 @@ python -m bench            # the full run (`make bench`), a few minutes
 python -m bench --quick    # fewer rounds and runs, for a quick look
 python -m bench --only overhead,stream   # some sections (the report says which ran)
 python -m bench --only llama --out /tmp/llama.md   # real llama.cpp runs (needs llama_setup.sh)
+python -m bench --only scale --scale-configs ours-off,ours-otlp --scale-ns 10,100   # a subset
 """
 
 from __future__ import annotations
@@ -15,12 +16,22 @@ import sys
 import time
 from pathlib import Path
 
-from . import checks, llama, memory, overhead, startup, streaming, throughput
+from . import checks, llama, memory, overhead, scale, startup, streaming, throughput
 from .harness import Harness
 from .profiles import profile_failures
 from .report import Report
 
-SECTIONS = ("overhead", "upstream", "stream", "memory", "throughput", "checks", "startup", "llama")
+SECTIONS = (
+    "overhead",
+    "upstream",
+    "stream",
+    "memory",
+    "throughput",
+    "checks",
+    "startup",
+    "scale",
+    "llama",
+)
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -35,6 +46,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="concurrent runs per wave")
     p.add_argument("--block-ms", type=float, default=50.0, help="target length of one block")
     p.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS)}")
+    p.add_argument("--scale-ns", help="scale section's N (default 1,10,100,500; quick 1,10,100)")
+    p.add_argument("--scale-rounds", type=int, help="scale section's rounds (default 3, quick 2)")
+    p.add_argument(
+        "--scale-configs",
+        help=f"client configurations of the scale section (default all: {','.join(scale.LABELS)})",
+    )
+    p.add_argument("--scale-words", type=int, default=20, help="words of a scale run's reply")
     p.add_argument("--no-profile", action="store_true", help="skip profiling failed budgets")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path")
     p.add_argument("--strict", action="store_true", help="exit 1 when a budget fails")
@@ -43,6 +61,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.memory_runs = args.memory_runs or (20_000 if args.quick else 100_000)
     args.otlp_seconds = args.otlp_seconds or (3.0 if args.quick else 10.0)
     args.only = set(args.only.split(",")) if args.only else set(SECTIONS)
+    default_ns = "1,10,100" if args.quick else "1,10,100,500"
+    args.scale_ns = tuple(int(n) for n in (args.scale_ns or default_ns).split(","))
+    args.scale_rounds = args.scale_rounds or (2 if args.quick else 3)
+    args.scale_configs = (
+        tuple(args.scale_configs.split(",")) if args.scale_configs else tuple(scale.LABELS)
+    )
+    if set(args.scale_configs) - set(scale.LABELS):
+        p.error(f"unknown scale configurations; choose among {tuple(scale.LABELS)}")
     unknown = args.only - set(SECTIONS)
     if unknown:
         p.error(f"unknown sections {sorted(unknown)}; choose among {SECTIONS}")
@@ -79,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
             throughput.otlp_export(h.loop, report, args.otlp_seconds, args.concurrency, progress)
         if "startup" in args.only:
             startup.startup(report, args.rounds, progress)
+        if "scale" in args.only:
+            scale.scale(
+                report,
+                args.scale_rounds,
+                progress,
+                ns=args.scale_ns,
+                configs=args.scale_configs,
+                words=args.scale_words,
+            )
         if "memory" in args.only:
             memory.memory(h.loop, report, args.memory_runs, progress)
         if "llama" in args.only:
