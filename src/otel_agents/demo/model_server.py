@@ -56,6 +56,7 @@ class Unreachable(Exception):
 
     def line(self, *, offline_hint: bool, environ: Mapping[str, str] | None = None) -> str:
         """The one line for the user (opens one TCP connection to tell refused from silent)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
         env = os.environ if environ is None else environ
         configured = env.get("OPENAI_BASE_URL", "").strip()
         if host_port(configured or OPENAI_URL) == (self.host, self.port):
@@ -67,11 +68,11 @@ class Unreachable(Exception):
                 else "check the network (or HTTPS_PROXY), or set OPENAI_BASE_URL to a local server"
             )
         else:  # the app's own client, not the environment, chose this server
-            where = f"{self.host}:{self.port} (the app's own OpenAI client, not OPENAI_BASE_URL)"
+            where = f"{host}:{self.port} (the app's own OpenAI client, not OPENAI_BASE_URL)"
             fix = "start that server or fix the base_url the app gives its client"
         if offline_hint:
             fix += "; otel-agents demo --offline needs no model server"
-        refused = tcp_check(f"http://{self.host}:{self.port}")
+        refused = tcp_check(f"http://{host}:{self.port}")
         if refused is not None:
             return f"Model server {where} cannot be reached: {refused}. To fix: {fix}"
         if self.silence is None:
