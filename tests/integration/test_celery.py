@@ -1,6 +1,7 @@
 """A real Celery prefork worker on a real Redis (Debian's `redis-server`, started here on a free
 port) runs agent tasks under load, then gets SIGTERM (its warm shutdown): every task's run is
-delivered exactly once, and the counters and histograms of its pool processes add up.
+delivered exactly once, and the counters and histograms of its pool processes add up. When the
+main process ran an agent before forking its pool, that run is reported by it alone.
 
 The tasks module is the README's own snippet (the `worker_process_shutdown` hook with
 `flush_traces()`), written to a file as a user would; nothing is exported before the shutdown
@@ -29,6 +30,7 @@ celery = pytest.importorskip("celery")
 pytest.importorskip("redis")
 
 pytestmark = pytest.mark.integration
+HERE = Path(__file__).parent
 HOOK = "flush_traces()  # this pool process is ending"
 CONCURRENCY = 2
 TASKS = 300
@@ -63,8 +65,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         server.wait(10)
 
 
+@pytest.mark.parametrize("warm", [0, 1], ids=["cold", "main-process-ran-first"])
 def test_celery_prefork_worker_delivers_every_task_run_once_and_counters_add_up(
-    otlp_receiver: OTLPReceiver, tmp_path: Path, redis_url: str
+    otlp_receiver: OTLPReceiver, tmp_path: Path, redis_url: str, warm: int
 ) -> None:
     (tmp_path / "tasks.py").write_text(readme_block(HOOK))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
@@ -75,9 +78,10 @@ def test_celery_prefork_worker_delivers_every_task_run_once_and_counters_add_up(
         OTEL_LOGS_EXPORTER="none",
         CELERY_BROKER_URL=redis_url,
         CELERY_RESULT_BACKEND=redis_url,  # so that the test knows which tasks ran
-        PYTHONPATH=str(tmp_path),
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(HERE)]),
     )
-    command = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool", "prefork"]
+    module = "celery_warm_tasks" if warm else "tasks"
+    command = [sys.executable, "-m", "celery", "-A", module, "worker", "--pool", "prefork"]
     command += ["--concurrency", str(CONCURRENCY), "--loglevel", "INFO", "--without-heartbeat"]
     command += ["--without-gossip", "--without-mingle"]
     worker = subprocess.Popen(
@@ -117,16 +121,24 @@ def test_celery_prefork_worker_delivers_every_task_run_once_and_counters_add_up(
     assert "Traceback" not in "".join(log)
     assert TASKS // 3 <= done <= TASKS, f"{done} of {TASKS} tasks ran"
     spans = otlp_receiver.wait_for_spans(
-        lambda s: sum(x.name.startswith("invoke_agent") for x in s) >= done, timeout=10
+        lambda s: sum(x.name.startswith("invoke_agent") for x in s) >= done + warm, timeout=10
     )
     agents = [s for s in spans if s.name.startswith("invoke_agent")]
     chats = [s for s in spans if s.name.startswith("chat")]
-    # Exactly once: one trace per task that ran, none twice.
-    assert len({s.trace_id for s in agents}) == len(agents) == len(chats) == done
+    # Exactly once: one trace per task that ran (and the main process's own run), none twice.
+    assert len({s.trace_id for s in agents}) == len(agents) == len(chats) == done + warm
+    assert sum(s.name == "invoke_agent Warm-up" for s in agents) == warm
+    # Counted once, by the process that ran it: the main process's run is not counted again by
+    # the pool processes that inherited its state.
     points = otlp_receiver.wait_for_points(
-        lambda ps: sum(totals(ps, "otel_agents.runs", "gen_ai.agent.name").values()) >= done
+        lambda ps: sum(totals(ps, "otel_agents.runs", "gen_ai.agent.name").values()) >= done + warm
     )
-    assert totals(points, "otel_agents.runs", "gen_ai.agent.name") == {"Helper": done}
-    processes = {p.start_ns for p in points if p.metric == "otel_agents.runs"}
-    assert len(processes) == CONCURRENCY  # each pool process reported its own runs
-    assert totals(points, DURATION, "gen_ai.operation.name") == {"chat": done}
+    runs = totals(points, "otel_agents.runs", "gen_ai.agent.name")
+    assert runs == ({"Helper": done, "Warm-up": 1} if warm else {"Helper": done})
+    assert totals(points, DURATION, "gen_ai.operation.name") == {"chat": done + warm}
+    helpers = {
+        p.start_ns
+        for p in points
+        if p.metric == "otel_agents.runs" and p.attributes.get("gen_ai.agent.name") == "Helper"
+    }
+    assert len(helpers) == CONCURRENCY  # each pool process reported its own runs
