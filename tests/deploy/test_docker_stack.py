@@ -275,6 +275,48 @@ def test_the_slow_or_failed_traces_panel_query_finds_the_run(stack: Stack) -> No
     assert any(t.get("rootServiceName") == stack.service for t in traces), traces
 
 
+_CONVERSATION_APP = """
+import sys
+from otel_agents import Agent, RunConfig, Runner
+from otel_agents.models import ScriptedModel
+
+agent = Agent(name="Helper", model=ScriptedModel(["Hi!", "Sure."]))
+config = RunConfig(group_id=sys.argv[1], trace_metadata={"user.id": "docker-user"})
+Runner.run_sync(agent, "Hello", run_config=config)
+Runner.run_sync(agent, "Again", run_config=config)
+"""
+
+
+def test_the_conversation_dashboard_queries_find_a_conversation_in_tempo(stack: Stack) -> None:
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    env = {
+        **_clean_env(),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": stack.otlp_http,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_SERVICE_NAME": stack.service,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CONVERSATION_APP, conversation],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    path = next(p for p in DASHBOARDS if p.name == "conversation.json")
+    dashboard = load_dashboard(path)
+    dashboard["templating"]["list"] = [
+        {**v, "current": {"value": conversation}} if v["name"] == "conversation" else v
+        for v in dashboard["templating"]["list"]
+    ]
+    for query in panel_queries(path):
+        if query.panel == "Errors":
+            continue  # a conversation without errors: nothing to find
+        traceql = substitute(query.expr, dashboard)
+        traces = poll(query.panel, lambda q=traceql: _tempo_search(stack, q) or None, 120, every=1)
+        assert any(t.get("rootServiceName") == stack.service for t in traces), (query.id, traces)
+
+
 def test_the_collector_serves_every_series_the_dashboards_query(stack: Stack) -> None:
     wanted = {
         metric

@@ -76,7 +76,11 @@ def test_the_stack_files_exist() -> None:
         "prometheus.yaml",
         "loki.yaml",
     }
-    assert {p.name for p in DASHBOARDS} == {"agent-runs.json", "llm-streaming.json"}
+    assert {p.name for p in DASHBOARDS} >= {
+        "agent-runs.json",
+        "llm-streaming.json",
+        "conversation.json",
+    }
     assert DATASOURCES, "no datasource provisioning file"
     assert DASHBOARD_PROVIDERS, "no dashboard provider file"
 
