@@ -28,6 +28,10 @@ from ._stack import (
 )
 
 PROMTOOL = promtool()
+# The dashboards with PromQL panels (conversation.json reads Tempo only: test_traceql.py).
+PROM_DASHBOARDS = [
+    p for p in DASHBOARDS if any(q.datasource_type == "prometheus" for q in panel_queries(p))
+]
 pytestmark = pytest.mark.skipif(
     PROMTOOL is None,
     reason="promtool not found: install Debian's `prometheus` package "
@@ -77,7 +81,11 @@ def test_promtool_accepts_prometheus_yaml() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_the_metric_dashboards_have_promql_panels() -> None:
+    assert {p.name for p in PROM_DASHBOARDS} >= {"agent-runs.json", "llm-streaming.json"}
+
+
+@pytest.mark.parametrize("path", PROM_DASHBOARDS, ids=lambda p: p.name)
 def test_every_dashboard_promql_expression_parses(path: Path, tmp_path: Path) -> None:
     dashboard = load_dashboard(path)
     exprs = {
