@@ -33,7 +33,11 @@ RECENT = "Recent conversations"  # the one panel not about the conversation in t
 # Span attributes a dashboard may read that no scripted run reports (the scripted model has no
 # cached or reasoning tokens); each must still be a name of semconv.py.
 NOT_EXERCISED = frozenset(
-    {sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS}
+    {
+        sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+        sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+        sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    }
 )
 RESOURCE_ATTRIBUTES = frozenset({"service.name"})
 
@@ -112,7 +116,7 @@ def test_the_conversation_dashboard_asks_for_one_conversation() -> None:
     assert {q.panel for q in queries} >= {
         RECENT,
         "Runs (turns) of the conversation",
-        "Model calls: tokens",
+        "Model calls: tokens and cost",
         "Errors",
     }
     assert all(q.datasource_type == "tempo" for q in queries)
