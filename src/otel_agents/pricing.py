@@ -277,8 +277,8 @@ def _app_price(model: str, provider: str | None) -> Price | None:
 def _linear(price: Price, tokens: Tokens, name: str) -> Cost | None:
     plain = tokens.input - tokens.cache_read - tokens.cache_write
     if plain < 0:
-        _once(None, name, "its cached tokens exceed its input tokens")
-        return None
+        logger.debug("otel-agents: no cost for %r: cached tokens exceed input tokens", name)
+        return None  # the server's counts are inconsistent: no price can be trusted with them
     rate_in = Decimal(price.input_mtok)
     read = Decimal(price.cache_read_mtok) if price.cache_read_mtok is not None else rate_in
     write = Decimal(price.cache_write_mtok) if price.cache_write_mtok is not None else rate_in
