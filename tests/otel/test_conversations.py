@@ -157,3 +157,20 @@ async def test_a_user_id_that_is_not_text_is_not_exported_and_said_once(
     warnings = [r.getMessage() for r in caplog.records if "'user.id'" in r.getMessage()]
     assert len(warnings) == 1 and "got dict" in warnings[0]
     assert "Ann" not in warnings[0]
+
+
+@pytest.mark.parametrize("wire", ["default", "newest"], indirect=True)
+async def test_a_conversations_cost_is_its_model_calls_cost_counted_once(wire: Wire) -> None:
+    """What the Conversation dashboard sums two ways: each run's root total, and each model
+    call's own cost, over the runs of one conversation (the scripted model's declared price)."""
+    await _conversation()
+    wire.flush()
+    spans = wire.receiver.spans
+    calls = [s for s in spans if s.attributes.get("gen_ai.operation.name") == "chat"]
+    assert calls and all("gen_ai.usage.cost.amount" in s.attributes for s in calls)
+    by_call = sum(s.attributes["gen_ai.usage.cost.amount"] for s in calls)
+    ids = {s.span_id for s in spans}
+    roots = [s for s in spans if s.parent_span_id not in ids]
+    assert len(roots) == 3
+    by_run = sum(s.attributes["otel_agents.cost.total"] for s in roots)
+    assert by_call > 0 and by_run == pytest.approx(by_call, rel=1e-9)
