@@ -21,6 +21,7 @@ delivers what it queued when it exits normally; running totals are zeroed in `to
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -48,13 +49,22 @@ _after_delivery: list[Callable[[], None]] = []  # signal actions postponed until
 
 
 def install(providers: Sequence[Any], timeout: float) -> None:
-    """Delivers what `providers` hold on SIGTERM and at a forked worker's exit (see above)."""
+    """Delivers what `providers` hold at exit, on SIGTERM and at a forked worker's exit (see
+    above): each time one delivery for all of them, within one deadline."""
     with _lock:
+        first = not _providers
         _providers.extend(p for p in providers if p not in _providers)
         _timeout[0] = timeout
         if not _fork_hook_registered[0] and hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_after_fork_in_child)
             _fork_hook_registered[0] = True
+    if first:
+        from .. import tracing
+
+        tracing.get_trace_provider()  # built now, so its atexit hook is registered before ours
+        # After the tracing provider's own atexit hook, so this runs first (LIFO) and that one
+        # finds its work done instead of waiting on a dead collector a second time.
+        atexit.register(deliver, final=True)
     _install_sigterm_handler()
 
 

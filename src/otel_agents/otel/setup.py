@@ -23,7 +23,6 @@ signals, so short scripts lose nothing and a dead collector cannot hang the exit
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import threading
@@ -291,8 +290,7 @@ def _install(
     # provider last, so drops counted while the others shut down are still exported.
     providers = [p for p in (logger_provider, tracer_provider, meter_provider) if p is not None]
     if providers:
-        atexit.register(shutdown_within, providers, timeout)
-        lifecycle.install(providers, timeout)  # SIGTERM and forked workers skip atexit
+        lifecycle.install(providers, timeout)  # at exit, on SIGTERM, in forked workers
 
 
 def shutdown_within(providers: Sequence[Any], timeout: float) -> bool:
