@@ -20,6 +20,7 @@ otherwise compete with the client being measured. asyncio, not a thread per conn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 
@@ -103,7 +104,9 @@ async def _main(words: int) -> None:
     frames = replies(words)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _serve(frames, reader, writer)
+        # Cancelled when the server stops with clients still connected (kept alive).
+        with contextlib.suppress(asyncio.CancelledError):
+            await _serve(frames, reader, writer)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=2048)
     port = server.sockets[0].getsockname()[1]

@@ -319,6 +319,30 @@ async def test_stopping_a_stream_early_frees_the_connection(
     assert (await collect(model))[-1].response.output_text == "second"
 
 
+async def test_streamed_calls_reuse_one_connection(
+    api: str, fake_openai: Any, client: openai.AsyncOpenAI
+) -> None:
+    # The Responses model stops at response.completed; the body's end is read all the same, or
+    # each call would open a connection (a TLS handshake per call against a real server).
+    fake_openai.script(["one", call_tool("get_weather", {"city": "Oslo"}), "three"])
+    model = make_model(api, client)
+    for _ in range(3):
+        assert (await collect(model))[-1].type == "response.completed"
+    assert len({r.client_port for r in fake_openai.requests}) == 1
+
+
+async def test_a_server_lingering_after_the_terminal_event_costs_only_a_connection(
+    fake_openai: Any, client: openai.AsyncOpenAI
+) -> None:
+    fake_openai.script(["held open", "next"])
+    fake_openai.break_next_stream("linger")
+    model = OpenAIResponsesModel("gpt-test", client)
+    assert (await collect(model))[-1].response.output_text == "held open"
+    assert (await collect(model))[-1].response.output_text == "next"
+    first, second = fake_openai.requests
+    assert first.client_port != second.client_port  # the lingering connection was not reused
+
+
 async def test_api_key_only_in_the_authorization_header(
     api: str, fake_openai: Any, client: openai.AsyncOpenAI
 ) -> None:

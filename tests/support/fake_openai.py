@@ -46,6 +46,7 @@ StreamFault = Literal[
     "endless",
     "bad_utf8",
     "deep_json",
+    "linger",
 ]
 BAD_BODIES = {
     "bad_utf8": b'{"id": "resp_1", "object": "response", "model": "\xff\xfe"}',
@@ -65,6 +66,7 @@ class RecordedRequest:
     raw: bytes
     body: Any
     received_at: float  # time.monotonic()
+    client_port: int = 0  # the client's end of the connection: one port, one reused connection
 
 
 @dataclass
@@ -137,7 +139,8 @@ class FakeOpenAI:
         Hostile servers, after the first events: "stall" (then silence), "trickle" (then one
         byte of an event that never completes every `HOLD_TICK` s), "endless" (then the same
         delta every `HOLD_TICK` s), "bad_utf8" (an event with bytes that are not UTF-8),
-        "deep_json" (an event nested 100,000 deep). "silent" sends not even the headers; it,
+        "deep_json" (an event nested 100,000 deep), "linger" (every event, the terminal one
+        too, then silence instead of the body's end). "silent" sends not even the headers; it,
         "trickle" (one byte of the body per tick), "bad_utf8" and "deep_json" also break a
         non-streamed reply. The held
         replies last until the client hangs up (or 30 s)."""
@@ -373,6 +376,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     raw=raw,
                     body=body,
                     received_at=time.monotonic(),
+                    client_port=self.client_address[1],
                 )
             )
             try:
@@ -425,6 +429,10 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 frames = frames[:3]
             if fault == "malformed":
                 frames.append(b"data: {this is not json\n\n")
+            if fault == "linger":
+                self._stream(frames, end=False)
+                self._hold()
+                return
             if fault in ("stall", "trickle", "endless", "bad_utf8", "deep_json"):
                 self._hostile(fault, frames)
                 return

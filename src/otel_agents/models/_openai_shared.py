@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -22,6 +22,11 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 __all__ = ["create", "iterate_stream", "replayable_arguments", "server_of"]
+
+DRAIN_S = 0.1
+"""After the terminal event, how long the rest of the body (the chunked end) may take to arrive."""
+DRAIN_EVENTS = 8
+"""After the terminal event, how many more events are read (and dropped) before giving up."""
 
 
 class _ClosableStream(Protocol[T_co]):  # the part of `openai.AsyncStream` we use
@@ -122,8 +127,16 @@ async def iterate_stream(
     limits: CallLimits,
     started: float,
     server: tuple[str | None, int | None] = (None, None),
+    terminal: Callable[[T], bool] | None = None,
 ) -> AsyncGenerator[T, None]:
     """Yields the stream's events; closes the HTTP response however iteration ends.
+
+    When the caller stops after an event `terminal` accepts (the Responses API's
+    `response.completed`), the rest of the body is read first, for at most `DRAIN_S` seconds and
+    `DRAIN_EVENTS` events: an HTTP/1.1 connection closed before its body's end cannot go back to
+    the client's pool, so every request would open a new one (a TCP, and with https a TLS,
+    handshake per model call). A server that lingers after the terminal event only costs that
+    grace; the connection is then closed as before.
 
     Once the response has started, a broken stream is the model server misbehaving, so it
     becomes a `ModelBehaviorError` naming the cause: data that is not JSON (the openai client lets
@@ -137,6 +150,7 @@ async def iterate_stream(
     deadline = started + limits.timeout
     iterator = stream.__aiter__()
     events = 0
+    ended = False
     try:
         while True:
             now = loop.time()
@@ -168,11 +182,26 @@ async def iterate_stream(
                 raise _undecodable(exc, where) from None
             events += 1
             paused = loop.time()
+            ended = terminal is not None and terminal(event)
             yield event
             # The consumer's time is not the server's: a slow reader never trips the deadline.
             deadline += loop.time() - paused
     finally:
+        if ended:
+            await _drain(iterator, loop.time() + DRAIN_S)
         await stream.close()
+
+
+async def _drain(iterator: AsyncIterator[Any], until: float) -> None:
+    """Reads what follows the terminal event, so the connection can be reused; best effort."""
+    try:
+        async with _timeout_at(until):
+            for _ in range(DRAIN_EVENTS):
+                await iterator.__anext__()
+    except StopAsyncIteration:
+        pass  # the body's end: the client returned the connection to its pool
+    except Exception:  # a server misbehaving after the reply is complete costs it a fresh
+        pass  # connection next time, never the run its reply
 
 
 def _undecodable(exc: UnicodeDecodeError | RecursionError, where: str) -> ModelBehaviorError:

@@ -90,6 +90,10 @@ def responses_params(model: str, request: ModelRequest) -> dict[str, Any]:
     return params
 
 
+def _is_terminal(event: ResponseStreamEvent) -> bool:
+    return event.type in ("response.completed", "response.incomplete")
+
+
 class OpenAIResponsesModel(Model):
     """A model served through the OpenAI Responses API.
 
@@ -154,6 +158,7 @@ class OpenAIResponsesModel(Model):
             limits=limits,
             started=started,
             server=(self.server_address, self.server_port),
+            terminal=_is_terminal,
         )
         async with aclosing(events):  # closes the HTTP response however the caller stops
             async for event in events:
