@@ -47,6 +47,9 @@ logger = logging.getLogger("otel_agents.otel")
 _closed: set[int] = set()  # ids of providers `call_within` shut down: flushing them is pointless
 
 
+_nested = threading.local()  # set in call_within's helper threads
+
+
 def call_within(
     calls: Sequence[tuple[Any, str, tuple[Any, ...]]], timeout: float, what: str
 ) -> bool:
@@ -65,6 +68,7 @@ def call_within(
     _closed.update(id(obj) for obj, method, _ in pending if method == "shutdown")
 
     def work() -> None:
+        _nested.active = True
         for obj, method, args in pending:
             try:
                 getattr(obj, method)(*args)
@@ -74,7 +78,7 @@ def call_within(
     worker = threading.Thread(target=work, name="otel-agents-flush", daemon=True)
     worker.start()
     worker.join(timeout)
-    if worker.is_alive():
+    if worker.is_alive() and not getattr(_nested, "active", False):  # the outer call reports
         logger.warning(
             "otel-agents: telemetry %s did not finish within %.1f s; the rest is dropped "
             "(is the collector reachable?)",
