@@ -80,6 +80,7 @@ def test_the_stack_files_exist() -> None:
         "agent-runs.json",
         "llm-streaming.json",
         "conversation.json",
+        "cost.json",
     }
     assert DATASOURCES, "no datasource provisioning file"
     assert DASHBOARD_PROVIDERS, "no dashboard provider file"
@@ -337,6 +338,17 @@ def test_the_agent_runs_dashboard_links_recent_slow_or_failed_traces_to_tempo() 
     tempo = [q for q in panel_queries(path) if q.datasource_type == "tempo"]
     assert len(tempo) == 1 and tempo[0].datasource_uid == "tempo"
     assert "status = error" in tempo[0].expr and "duration >" in tempo[0].expr
+
+
+def test_the_cost_dashboard_links_the_most_expensive_traces_to_tempo() -> None:
+    path = next(p for p in DASHBOARDS if p.name == "cost.json")
+    tempo = [q for q in panel_queries(path) if q.datasource_type == "tempo"]
+    assert len(tempo) == 1 and tempo[0].datasource_uid == "tempo"
+    assert "span.otel_agents.cost.total > $min_cost" in tempo[0].expr
+    prom = " ".join(q.expr for q in panel_queries(path) if q.datasource_type == "prometheus")
+    for name in ("gen_ai_agent_name", "gen_ai_workflow_name", "gen_ai_request_model"):
+        assert f"sum by ({name}" in prom or f"sum by (gen_ai_provider_name, {name}" in prom
+    assert "cache_write" in prom and "cache_read" in prom
 
 
 # --- every queried metric is one the project emits -----------------------------------------------

@@ -29,6 +29,7 @@ from ..result import RunResultBase, RunResultStreaming
 from ..run_context import RunContextWrapper
 from ..stream_events import AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent
 from ..tools import default_tool_error_function
+from . import costs
 from .model_server import unreachable
 from .trees import SpanNode, TraceCollector, build_trees, render_tree, seconds_text
 
@@ -158,6 +159,14 @@ def print_items(result: RunResultBase, last_agent: str, console: Console) -> Non
     printer.note(f"Completed by {last_agent}", "green")
 
 
+def _cost_cell(trees: Sequence[SpanNode]) -> str:
+    calls = (n.data for t in trees for n in t.walk() if n.kind == "generation")
+    amount, currency, left_out = costs.total(calls)
+    if currency is None:
+        return "-"
+    return costs.money(amount, currency) + ("*" if left_out else "")
+
+
 @dataclass
 class RunSummary:
     """What `--runs N` reports for one run."""
@@ -168,9 +177,11 @@ class RunSummary:
 
 
 def render_summary(runs: Sequence[RunSummary], trees: Sequence[SpanNode]) -> Table:
-    """One row per workflow: runs, failures, latency p50/p95, tokens, spans, spans with errors."""
+    """One row per workflow: runs, failures, latency p50/p95, tokens, cost (`*`: some calls had
+    no price), spans, spans with errors."""
     table = Table(title=f"{len(runs)} runs", title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("workflow", "runs", "failed", "p50", "p95", "tokens", "spans", "errors"):
+    columns = ("workflow", "runs", "failed", "p50", "p95", "tokens", "cost", "spans", "errors")
+    for column in columns:
         table.add_column(column, justify="left" if column == "workflow" else "right")
     by_name: dict[str, list[SpanNode]] = {}
     for tree in trees:
@@ -191,6 +202,7 @@ def render_summary(runs: Sequence[RunSummary], trees: Sequence[SpanNode]) -> Tab
             seconds_text(statistics.median(seconds)),
             seconds_text(p95),
             str(sum(sum(t.tokens()) for t in by_name.get(name, []))),
+            _cost_cell(by_name.get(name, [])),
             str(len(nodes)),
             str(sum(1 for n in nodes if n.error)),
         )

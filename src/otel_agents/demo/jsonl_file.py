@@ -19,7 +19,11 @@ __all__ = ["JsonlContent", "read_jsonl"]
 
 _STR_FIELDS = ("id", "trace_id", "parent_id", "workflow_name")
 _TIME_FIELDS = ("start_time_ns", "end_time_ns")
-_DATA_NAMES = ("type", "name", "model", "from_agent", "to_agent")
+_TOKEN_NAMES = (
+    "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
+    "reasoning_tokens",
+)  # fmt: skip
+_DATA_NAMES = ("type", "name", "model", "response_model", "provider", "from_agent", "to_agent")
 
 
 @dataclass
@@ -98,10 +102,12 @@ def _slim_data(data: Any, where: str) -> dict[str, Any]:
     if usage is not None:
         _expect(isinstance(usage, dict), where, "span_data.usage", "an object")
         tokens = {}
-        for name in ("input_tokens", "output_tokens"):
+        # every kind of token a price needs (cost is computed when the tree is drawn)
+        for name in _TOKEN_NAMES:
             value = usage.get(name)
             _expect(value is None or _is_int(value), where, f"span_data.usage.{name}", "an integer")
-            tokens[name] = value or 0
+            if value is not None or name in ("input_tokens", "output_tokens"):
+                tokens[name] = value or 0
         out["usage"] = tokens
     return out
 

@@ -19,6 +19,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..tracing import Span, Trace, TracingProcessor
+from . import costs
 
 __all__ = [
     "MAX_DEPTH",
@@ -104,6 +105,10 @@ class SpanNode:
             yield node
             stack.extend(reversed(node.children))
 
+    def cost(self) -> tuple[float, str | None, int]:
+        """(cost, currency, calls left out) of every generation at or under this node."""
+        return costs.total(n.data for n in self.walk() if n.kind == "generation")
+
     def tokens(self) -> tuple[int, int]:
         """(input, output) tokens of every generation at or under this node."""
         usage = [n.data.get("usage") or {} for n in self.walk() if n.kind == "generation"]
@@ -181,6 +186,9 @@ def _label(node: SpanNode) -> Text:
     if kind == "generation":
         tokens_in, tokens_out = node.tokens()
         text.append(f"  {tokens_in}→{tokens_out} tokens", style="dim")
+        priced = costs.call_cost(data)
+        if priced is not None:
+            text.append(f"  {costs.money(priced.amount, priced.currency)}", style="dim")
         first = data.get("time_to_first_chunk")
         if isinstance(first, (int, float)):
             text.append(f"  first chunk {seconds_text(first)}", style="dim")
@@ -204,6 +212,11 @@ def render_tree(root: SpanNode) -> Tree:
     title.append(f"  {seconds_text(root.duration)}", style="dim")
     tokens_in, tokens_out = root.tokens()
     title.append(f"  {tokens_in + tokens_out} tokens ({tokens_in} in / {tokens_out} out)")
+    amount, currency, left_out = root.cost()
+    if currency is not None:
+        title.append(f"  {costs.money(amount, currency)}")
+    if left_out:
+        title.append(f" ({left_out} call{'s' if left_out > 1 else ''} unpriced)", style="dim")
     errors = sum(1 for n in root.walk() if n.error)
     if errors:
         title.append(f"  {errors} error{'s' if errors > 1 else ''}", style="bold red")
