@@ -22,7 +22,7 @@ from otel_agents.models import (
     call_tool,
     turn,
 )
-from otel_agents.result import RunResultStreaming
+from otel_agents.result import MAX_QUEUED_EVENTS, RunResultStreaming
 from support.fake_openai import FakeOpenAI
 from support.tracing_recorder import RecordingProcessor
 
@@ -30,6 +30,8 @@ from ._support import Pipeline, assert_nothing_current, no_other_tasks
 from .conftest import Bridge
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(40))
+# More events than the stream's queue holds: the run cannot finish before the consumer reads.
+LONGER_THAN_THE_QUEUE = " ".join(f"word{i}" for i in range(2 * MAX_QUEUED_EVENTS))
 
 
 @function_tool
@@ -194,7 +196,7 @@ async def test_breaking_out_of_a_real_http_stream_closes_it(
 ) -> None:
     recorder = RecordingProcessor()
     bridge(recorder)
-    fake_openai.script([LONG_REPLY])
+    fake_openai.script([LONGER_THAN_THE_QUEUE])
     client = fake_openai.client()
     agent = Agent(name="Writer", model=OpenAIResponsesModel("gpt-test", client))
     try:
