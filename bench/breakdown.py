@@ -32,12 +32,14 @@ import otel_agents.otel.clean as clean
 import otel_agents.otel.events as events
 import otel_agents.otel.mapping as mapping
 import otel_agents.otel.metrics as metrics
+import otel_agents.otel.openai_agents as openai_agents
 import otel_agents.otel.parenting as parenting
 import otel_agents.otel.processor as processor
 import otel_agents.tracing.processor as tracing_processor
 
 from .otel_kit import CountingExporter, Pipeline, use_ours
-from .workload import OurWorkload
+from .upstream import our_adapter, reset, use
+from .workload import OurWorkload, UpstreamWorkload
 
 BRIDGE = "bridge callbacks (self)"
 # (owner, attribute, label); owners are classes or modules, patched for the measurement only.
@@ -60,6 +62,8 @@ TARGETS: list[tuple[Any, str, str]] = [
     (processor, "unpin", "bridge: pinned ids"),
     (trace_api, "set_span_in_context", "OTel API: set_span_in_context"),
     (metrics.BridgeMetrics, "record_span", "bridge: metric attributes (BridgeMetrics)"),
+    (openai_agents.SdkAdapter, "span", "adapter: upstream SDK spans -> views (openai_agents.py)"),
+    (openai_agents.SdkAdapter, "trace", "adapter: upstream SDK spans -> views (openai_agents.py)"),
     (metrics.BridgeMetrics, "record_workflow", "bridge: metric attributes (BridgeMetrics)"),
     (Tracer, "start_span", "OTel SDK: start_span"),
     (SdkSpan, "end", "OTel SDK: span.end (+ batch processor)"),
@@ -68,6 +72,9 @@ TARGETS: list[tuple[Any, str, str]] = [
     (SdkSpan, "add_event", "OTel SDK: set_attributes, update_name, add_event"),
     (_Histogram, "record", "OTel SDK: metric instruments (record/add)"),
     (_Counter, "add", "OTel SDK: metric instruments (record/add)"),
+    # The bridge's records feed the SDK's aggregations directly (otel/histograms.py).
+    (metrics, "record_one", "OTel SDK: metric instruments (record/add)"),
+    (metrics, "record_each", "OTel SDK: metric instruments (record/add)"),
     *[
         (tracing_processor.MultiProcessor, n, "tracing core: MultiProcessor (self)")
         for n in ("on_trace_start", "on_trace_end", "on_span_start", "on_span_end")
@@ -154,12 +161,17 @@ def _wrapped(clock: _Clock) -> Iterator[None]:
 
 
 def breakdown(
-    loop: asyncio.AbstractEventLoop, streamed: bool, runs: int
+    loop: asyncio.AbstractEventLoop, streamed: bool, runs: int, upstream: bool = False
 ) -> tuple[float, dict[str, float], int]:
-    """(instrumented wall seconds per run, self seconds per run by part, wrapped calls per run)."""
+    """(instrumented wall seconds per run, self seconds per run by part, wrapped calls per run);
+    `upstream`: our processor on the upstream SDK's runner (`instrument_openai_agents`)."""
     pipe = Pipeline(CountingExporter())
-    bridge = pipe.bridge()
-    work = OurWorkload(streamed=streamed)
+    work: OurWorkload | UpstreamWorkload
+    if upstream:
+        processor, _ = our_adapter(pipe.tracer_provider, pipe.meter_provider)
+        activate, work = use("processor", processor), UpstreamWorkload(streamed)
+    else:
+        activate, work = use_ours("bridge", pipe.bridge()), OurWorkload(streamed=streamed)
 
     async def body(n: int) -> None:
         for _ in range(n):
@@ -169,7 +181,7 @@ def breakdown(
     chunks: list[dict[str, float]] = []
     walls: list[float] = []
     per_chunk = max(runs // 5, 1)
-    use_ours("bridge", bridge)()
+    activate()
     # A collection is charged to whichever part allocated when it triggered: freezing what
     # exists keeps collections small, and the median over chunks drops the one that got a big one.
     gc.collect()
@@ -188,6 +200,8 @@ def breakdown(
     finally:
         gc.unfreeze()
         use_ours("off")()
+        if upstream:
+            reset()
         pipe.shutdown()
     overhead = _wrapper_overhead()
     # Median over chunks, so one preemption of the process does not land on one part.

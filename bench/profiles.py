@@ -81,11 +81,17 @@ def profile_failures(
         )
         for line in _interesting(flat):
             table.add(f"`{line.strip()}`")
-    for mode in ("run", "streamed"):
-        progress(f"  timing the bridge's parts ({mode})")
-        wall, parts, calls = breakdown(loop, mode == "streamed", 1_000)
+    for runner, mode in [(r, m) for r in ("ours", "upstream") for m in ("run", "streamed")]:
+        progress(f"  timing the bridge's parts ({runner}, {mode})")
+        upstream = runner == "upstream"
+        wall, parts, calls = breakdown(
+            loop, mode == "streamed", 300 if upstream else 1_000, upstream
+        )
+        where = (
+            " on the upstream SDK (our processor via instrument_openai_agents)" if upstream else ""
+        )
         table = report.table(
-            f"Where the bridge's time goes ({mode}), self time per run",
+            f"Where the bridge's time goes{where} ({mode}), self time per run",
             "part",
             "us per run",
             "share",
