@@ -72,7 +72,8 @@ def per_event(h: Harness, report: Report, rounds: int) -> None:
         "value",
         intro=(
             f"Single-turn streamed runs of {events[SMALL]} and {events[LARGE]} events "
-            f"({sizes[SMALL]} and {sizes[LARGE]} text deltas); marginal = difference / {span}."
+            f"({sizes[SMALL]} and {sizes[LARGE]} text deltas); marginal = difference / {span}; "
+            "times are the event-loop thread's CPU time."
         ),
     )
     table.add("runner's own marginal cost per event, tracing off", us(Summary.of(m["off"]), 3))
