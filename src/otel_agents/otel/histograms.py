@@ -187,8 +187,8 @@ class _Binding:
         self.histogram, self.attributes = histogram, attributes
         self.consumer: Any = None
         self.storages: Any = None
-        # (each reader's storage, this instrument's view matches there): the SDK keeps them for
-        # good, but a forked child's provider is given empty storage (forked.py).
+        # (each reader's storage, its instrument -> view matches table): the SDK only ever adds
+        # to that table, but a forked child's provider is given a new, empty one (forked.py).
         self.matches: list[tuple[Any, Any]] = []
         # (match, key, attributes, aggregation or None for delta readers); None: use `record`.
         self.targets: list[tuple[Any, Any, dict[str, Any], Any]] | None = None
@@ -197,11 +197,10 @@ class _Binding:
         """Whether the SDK still holds the readers and aggregations this resolved."""
         if self.storages is not self.consumer._reader_storages:
             return False
-        histogram = self.histogram
-        return all(
-            storage._instrument_view_instrument_matches.get(histogram) is matches
-            for storage, matches in self.matches
-        )
+        for storage, table in self.matches:
+            if storage._instrument_view_instrument_matches is not table:
+                return False
+        return True
 
 
 _bindings: dict[tuple[int, int], _Binding] = {}
@@ -271,7 +270,7 @@ def _bind(histogram: Any, attributes: Mapping[str, AttributeValue]) -> _Binding:
         consumer._sdk_config.exemplar_filter  # noqa: B018 - present, or the SDK changed
         for storage in storages.values():
             matches = storage._get_or_init_view_instrument_match(histogram)
-            binding.matches.append((storage, matches))
+            binding.matches.append((storage, storage._instrument_view_instrument_matches))
             for match in matches:
                 keys = match._view._attribute_keys
                 attrs = dict(attributes)
