@@ -187,7 +187,7 @@ def scale(
     *,
     ns: tuple[int, ...] = (1, 10, 100, 500),
     configs: tuple[str, ...] = tuple(LABELS),
-    min_runs: int = 10,
+    min_runs: int = 30,
     words: int = 20,
 ) -> None:
     cells, stats = measure(ns, configs, rounds, min_runs, words, progress)
