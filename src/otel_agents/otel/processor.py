@@ -262,8 +262,8 @@ class OTelTracingProcessor(RootSpans, TracingProcessor):
                 if isinstance(data, HandoffSpanData) and self._profile.handoff_as_tool:
                     if data.to_agent:
                         root.transfer = (data.to_agent, entry)
-                elif isinstance(data, AgentSpanData) and data.run_outcome and entry.turn:
-                    self._end_turn(root, entry.turn, span.error, span.end_time_ns)
+                elif isinstance(data, AgentSpanData) and data.run_outcome:
+                    self._run_ended(root, entry, span)
             owner = entry.owner
             if owner is not None and owner is not entry:
                 if isinstance(data, GenerationSpanData):

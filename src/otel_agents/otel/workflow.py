@@ -237,6 +237,21 @@ class RootSpans:
         else:  # started late, from a child's start: its children need its context all the same
             entry.context = trace_api.set_span_in_context(otel_span)
 
+    def _run_ended(self, root: Root, entry: Entry, span: Any) -> None:
+        """A run's last agent span (`entry`, of `span`) ended: ends the run's turn, unless the
+        run is nested in another run of the trace.
+
+        The turn belongs to the outermost run, the one whose top-level agent span opened it
+        (`_place`). A nested run, such as an agent used as a tool (`Agent.as_tool`), joins the
+        caller's trace in both runners: its agent spans are children of the tool's function
+        span, which is still open, and inherit the caller's turn. Ending the turn there would
+        cut it before the outer run's last model calls (and their cost)."""
+        turn = entry.turn
+        parent_id = span.parent_id
+        if turn is None or (parent_id and parent_id in self._open):
+            return
+        self._end_turn(root, turn, span.error, span.end_time_ns)
+
     def _end_turn(
         self, root: Root, turn: Entry, error: mapping.SpanErrorLike | None, end_ns: int | None
     ) -> None:
