@@ -1,11 +1,16 @@
-"""Helpers shared by the tests of real multi-process servers (gunicorn, Celery): the README's
-snippets, free ports, and metric totals across processes."""
+"""Helpers shared by the tests of real multi-process servers (uvicorn, gunicorn, Celery): the
+README's snippets, free ports, load ended by SIGTERM, and metric totals across processes."""
 
 from __future__ import annotations
 
 import re
+import signal
 import socket
-from collections.abc import Iterable
+import subprocess
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from support.otlp_receiver import ReceivedPoint
@@ -25,6 +30,40 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.read().decode()
+    except OSError:
+        return None  # refused or cut by the shutdown: not an answered request
+
+
+def load_then_sigterm(
+    server: subprocess.Popen[str], url: Callable[[int], str], requests: int, signal_after: int
+) -> list[str]:
+    """Sends `requests` GETs (`url(n)`) from 16 threads and SIGTERM to `server` after
+    `signal_after` answers, requests still in flight; returns the answers once every request has
+    ended and the server has exited."""
+    answered: list[str] = []
+    enough = threading.Event()
+
+    def one(n: int) -> None:
+        reply = get(url(n))
+        if reply is not None:
+            answered.append(reply)
+            if len(answered) >= signal_after:
+                enough.set()
+
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(one, n) for n in range(requests)]
+        assert enough.wait(120), f"the server did not answer {signal_after} requests"
+        server.send_signal(signal.SIGTERM)
+        for future in futures:
+            future.result()
+    server.wait(60)
+    return answered
 
 
 def totals(points: Iterable[ReceivedPoint], metric: str, key: str) -> dict[str, float]:

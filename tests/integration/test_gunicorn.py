@@ -11,16 +11,13 @@ minutes), so whatever arrives was delivered by it. A real OTLP receiver.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from _servers import free_port, readme_block, totals
+from _servers import free_port, load_then_sigterm, readme_block, totals
 
 from support.otlp_receiver import OTLPReceiver
 
@@ -33,14 +30,6 @@ HERE = Path(__file__).parent
 HOOK = "flush_traces()  # the server is stopping"
 WORKERS = 2
 DURATION = "gen_ai.client.operation.duration"
-
-
-def get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.read().decode()
-    except OSError:
-        return None  # refused or cut by the shutdown: not an answered request
 
 
 def serve_under_load_then_sigterm(
@@ -65,22 +54,9 @@ def serve_under_load_then_sigterm(
         rest = threading.Thread(target=lambda: log.extend(server.stderr or ()), daemon=True)
         rest.start()
         port = command[command.index("--bind") + 1].rsplit(":", 1)[1]
-        enough = threading.Event()
-
-        def one(n: int) -> None:
-            reply = get(f"http://127.0.0.1:{port}/ask?q=question+{n}")
-            if reply is not None:
-                answered.append(reply)
-                if len(answered) >= 150:
-                    enough.set()
-
-        with ThreadPoolExecutor(16) as pool:
-            futures = [pool.submit(one, n) for n in range(600)]
-            assert enough.wait(120), "gunicorn did not answer 150 requests"
-            server.send_signal(signal.SIGTERM)  # to the master, requests still in flight
-            for future in futures:
-                future.result()
-        server.wait(60)
+        answered = load_then_sigterm(
+            server, lambda n: f"http://127.0.0.1:{port}/ask?q=question+{n}", 600, 150
+        )
         rest.join(5)
     finally:
         if server.poll() is None:

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from _servers import free_port, load_then_sigterm
 
 from support.otlp_receiver import OTLPReceiver
 
@@ -23,20 +20,6 @@ pytest.importorskip("starlette")
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.read().decode()
-    except OSError:
-        return None  # refused or cut by the shutdown: not an answered request
 
 
 def test_uvicorn_under_load_delivers_every_answered_request_on_sigterm(
@@ -63,24 +46,9 @@ def test_uvicorn_under_load_delivers_every_answered_request_on_sigterm(
         for line in server.stdout:  # wait until it serves
             if "Uvicorn running" in line:
                 break
-        base = f"http://127.0.0.1:{port}/ask?n="
-        answered: list[str] = []
-        enough = threading.Event()
-
-        def one(n: int) -> None:
-            reply = get(f"{base}{n}")
-            if reply is not None:
-                answered.append(reply)
-                if len(answered) >= 100:
-                    enough.set()
-
-        with ThreadPoolExecutor(16) as pool:
-            futures = [pool.submit(one, n) for n in range(400)]
-            assert enough.wait(120), "the server did not answer 100 requests"
-            server.send_signal(signal.SIGTERM)  # with requests still in flight
-            for future in futures:
-                future.result()
-        server.wait(60)
+        answered = load_then_sigterm(
+            server, lambda n: f"http://127.0.0.1:{port}/ask?n={n}", 400, 100
+        )
     finally:
         if server.poll() is None:
             server.kill()
