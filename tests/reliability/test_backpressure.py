@@ -21,6 +21,7 @@ MODELS = {"responses": OpenAIResponsesModel, "chat": OpenAIChatCompletionsModel}
 BURST = 8  # run items and the agent event are queued between two paced model events
 
 
+@pytest.mark.slow  # 4-5 s a case: a consumer paced by the event loop
 @pytest.mark.parametrize("api", list(MODELS))
 async def test_a_slow_consumer_slows_the_run_and_the_queue_stays_bounded(
     fake_openai: FakeOpenAI, api: str

@@ -160,7 +160,10 @@ def _model_line(env: Mapping[str, str]) -> tuple[str, str]:
     base_url = env.get("OPENAI_BASE_URL", "").strip()
     key = bool(env.get("OPENAI_API_KEY", "").strip())
     if not key and not base_url:
-        return "none: the demo runs offline on its scripted model", "OPENAI_API_KEY unset"
+        return (
+            "none: the demo runs offline on its scripted model",
+            "OPENAI_API_KEY and OPENAI_BASE_URL unset; either one configures a model",
+        )
     where = base_url or "api.openai.com"
     api = env.get(API_ENV, "").strip() or "responses"
     return f"{default_model_name()} via {where}, {api} API", "OPENAI_API_KEY " + (
