@@ -121,6 +121,16 @@ def _record_batch(
     return True
 
 
+def _filed_under(
+    match: Any, attributes: Mapping[str, AttributeValue]
+) -> tuple[Any, dict[str, AttributeValue]]:
+    """The key and attributes a view match files a measurement under (its view's attribute
+    filter applied), as the SDK's `consume_measurement` computes them."""
+    keys = match._view._attribute_keys
+    attrs = {k: v for k, v in attributes.items() if keys is None or k in keys}
+    return _hash_attributes(attrs), attrs
+
+
 def _merge_rest(
     histogram: Any,
     attributes: Mapping[str, AttributeValue],
@@ -134,11 +144,7 @@ def _merge_rest(
     try:
         for storage in histogram._measurement_consumer._reader_storages.values():
             for match in storage._get_or_init_view_instrument_match(histogram):
-                keys = match._view._attribute_keys
-                attrs = dict(attributes)
-                if keys is not None:
-                    attrs = {k: v for k, v in attrs.items() if k in keys}
-                key = _hash_attributes(attrs)
+                key, attrs = _filed_under(match, attributes)
                 # Created by the records just made (keyed, or the overflow set past the limit).
                 existing = match._attributes_aggregation
                 aggregation = existing.get(key) or existing.get(_OVERFLOW_KEY)
@@ -272,11 +278,7 @@ def _bind(histogram: Any, attributes: Mapping[str, AttributeValue]) -> _Binding:
             matches = storage._get_or_init_view_instrument_match(histogram)
             binding.matches.append((storage, storage._instrument_view_instrument_matches))
             for match in matches:
-                keys = match._view._attribute_keys
-                attrs = dict(attributes)
-                if keys is not None:
-                    attrs = {k: v for k, v in attrs.items() if k in keys}
-                key = _hash_attributes(attrs)
+                key, attrs = _filed_under(match, attributes)
                 # Created now (empty) for the record that follows at once.
                 with match._lock:
                     aggregation = match._get_or_create_aggregation(key, attrs)

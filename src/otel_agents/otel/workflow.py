@@ -34,17 +34,9 @@ from .parenting import Attachments, Entry
 from .profiles import Profile
 
 
-class TraceLike(Protocol):
-    """What a root reads from a trace."""
+class TraceLike(mapping.TraceLike, Protocol):
+    """What a root reads from a trace: what the mapping reads, and its start."""
 
-    @property
-    def trace_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def group_id(self) -> str | None: ...
-    @property
-    def metadata(self) -> dict[str, Any] | None: ...
     @property
     def start_time_ns(self) -> int | None: ...
 
